@@ -1,0 +1,54 @@
+# 客情参谋: `make run` to talk to the assistant, `make test` to prove it works.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+
+.PHONY: help setup db train run server test unit eval-nlu bench harvest retrain rollback clean
+
+help:
+	@echo "make run      set up, load the knowledge base, train if needed, chat in rasa shell"
+	@echo "make test     every test: pytest, rasa data validate, story tests, NLU evaluation"
+	@echo "make server   rasa run with REST/Slack/WeCom (enabled by env vars) + action server"
+	@echo "make train    train into models/ (reuses a model built from identical inputs)"
+	@echo "make eval-nlu held-out NLU evaluation vs. two baselines -> docs/evaluation.md"
+	@echo "make bench    /model/parse latency of this pipeline vs. the default pipeline"
+	@echo "make harvest / retrain / rollback   the learning loop (see README)"
+
+setup:
+	@bash scripts/setup.sh
+
+db: setup
+	@source scripts/env.sh && $(PY) -m keqing kb load
+
+train: setup
+	@bash scripts/train.sh >/dev/null
+
+run: setup db
+	@bash scripts/run.sh
+
+server: setup db
+	@bash scripts/server.sh
+
+test: setup
+	@bash scripts/test.sh
+
+unit: setup
+	@source scripts/env.sh && .venv/bin/pytest -q -m "not server"
+
+eval-nlu: setup
+	@bash scripts/eval_nlu.sh
+
+bench: setup
+	@source scripts/env.sh && $(PY) scripts/bench_parse.py
+
+harvest: setup
+	@source scripts/env.sh && $(PY) -m keqing harvest
+
+retrain: setup
+	@source scripts/env.sh && $(PY) -m keqing retrain
+
+rollback: setup
+	@source scripts/env.sh && $(PY) -m keqing rollback
+
+clean:
+	rm -rf results .pytest_cache

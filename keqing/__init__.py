@@ -1,0 +1,1 @@
+"""客情参谋 core: everything that works without Rasa."""

@@ -1,0 +1,3 @@
+from keqing.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""The explainable half of the profile: a spaCy pipeline (blank `zh`, jieba segmenter) whose
+EntityRuler holds the cue lexicon. Built at training time, saved to a folder (which the Rasa
+component puts inside the model archive), loaded from there by the server."""
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Iterable, List
+
+from keqing import tokenize as kt
+from keqing.lexicon import Cue
+from keqing.scoring import Signal
+from keqing.text import normalize
+
+logger = logging.getLogger(__name__)
+
+PHRASES_FILE = "phrases.json"
+
+
+def _blank_zh():
+    import spacy
+
+    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+
+class CueMatcher:
+    def __init__(self, nlp) -> None:
+        self.nlp = nlp
+
+    @classmethod
+    def build(cls, lexicon: Iterable[Cue]) -> "CueMatcher":
+        lexicon = list(lexicon)
+        kt.load_userdicts()
+        kt.add_words(c.phrase for c in lexicon)  # cue phrases become single jieba tokens
+        nlp = _blank_zh()
+        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+        ruler.add_patterns(
+            [{"label": c.dimension, "pattern": c.phrase, "id": c.value} for c in lexicon]
+        )
+        matcher = cls(nlp)
+        matcher._phrases = sorted({c.phrase for c in lexicon})
+        return matcher
+
+    def save(self, folder: Path) -> None:
+        folder = Path(folder)
+        self.nlp.to_disk(folder / "spacy")
+        (folder / PHRASES_FILE).write_text(json.dumps(self._phrases, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path) -> "CueMatcher":
+        import spacy
+
+        folder = Path(folder)
+        phrases = json.loads((folder / PHRASES_FILE).read_text(encoding="utf-8"))
+        kt.load_userdicts()
+        kt.add_words(phrases)
+        matcher = cls(spacy.load(folder / "spacy"))
+        matcher._phrases = phrases
+        return matcher
+
+    def match(self, text: str) -> List[Signal]:
+        norm = normalize(text)
+        if not norm.strip():
+            return []
+        doc = self.nlp(norm)
+        return [
+            Signal(ent.label_, ent.ent_id_, ent.start_char, ent.end_char, 1.0, "lexicon")
+            for ent in doc.ents
+            if ent.ent_id_
+        ]

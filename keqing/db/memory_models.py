@@ -1,0 +1,114 @@
+"""Customer-memory tables (revision 0002). Everything hangs off a rep = (channel, sender_id).
+
+Times are naive UTC. `seq` columns carry a per-rep event counter so that events written in the
+same microsecond (or by clocks that disagree) still have a total order.
+"""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+
+from keqing.db.base import Base
+
+
+
+def _customer_fk() -> ForeignKey:
+    return ForeignKey("mem_customers.id", ondelete="CASCADE")
+
+
+class MemRep(Base):
+    __tablename__ = "mem_reps"
+    __table_args__ = (UniqueConstraint("channel", "sender_id"),)
+
+    id = Column(Integer, primary_key=True)
+    channel = Column(String(50), nullable=False)
+    sender_id = Column(String(200), nullable=False)
+    seq = Column(Integer, nullable=False, default=0)  # last event number handed out
+    created_at = Column(DateTime, nullable=False)
+
+
+class MemCustomer(Base):
+    __tablename__ = "mem_customers"
+    __table_args__ = (UniqueConstraint("rep_id", "key"),)
+
+    id = Column(Integer, primary_key=True)
+    rep_id = Column(Integer, ForeignKey("mem_reps.id", ondelete="CASCADE"), nullable=False, index=True)
+    display_name = Column(String(200), nullable=False)  # as the rep first typed it
+    key = Column(String(200), nullable=False)  # normalise_customer(display_name)
+    created_at = Column(DateTime, nullable=False)
+    touched_seq = Column(Integer, nullable=False, default=0)  # rep.seq when last talked about
+
+
+class MemAssessment(Base):
+    __tablename__ = "mem_assessments"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    seq = Column(Integer, nullable=False)
+    source_text = Column(Text, nullable=False, default="")
+    created_at = Column(DateTime, nullable=False)
+
+
+class MemAssessmentValue(Base):
+    __tablename__ = "mem_assessment_values"
+
+    assessment_id = Column(Integer, ForeignKey("mem_assessments.id", ondelete="CASCADE"), primary_key=True)
+    dimension = Column(String(20), primary_key=True)
+    value = Column(String(50), nullable=False)  # share stored as its decimal string
+    confidence = Column(Float, nullable=True)
+    evidence = Column(JSON, nullable=False)  # list of substrings as typed
+
+
+class MemStageHistory(Base):
+    __tablename__ = "mem_stage_history"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    seq = Column(Integer, nullable=False)
+    stage = Column(String(20), nullable=False)
+    share = Column(Float, nullable=True)
+    reason = Column(Text, nullable=False, default="")
+    at = Column(DateTime, nullable=False)
+
+
+class MemPlaybookPosition(Base):
+    __tablename__ = "mem_playbook_positions"
+
+    customer_id = Column(Integer, _customer_fk(), primary_key=True)
+    stage = Column(String(20), nullable=False)
+    step_order = Column(Integer, nullable=False)
+    updated_at = Column(DateTime, nullable=False)
+
+
+class MemCorrection(Base):
+    __tablename__ = "mem_corrections"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    seq = Column(Integer, nullable=False)
+    dimension = Column(String(20), nullable=False)
+    old_value = Column(String(50), nullable=True)
+    new_value = Column(String(50), nullable=False)
+    original_message = Column(Text, nullable=False, default="")
+    correction_message = Column(Text, nullable=False, default="")
+    at = Column(DateTime, nullable=False)
+
+
+class MemNote(Base):
+    __tablename__ = "mem_notes"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    at = Column(DateTime, nullable=False)
+
+
+class MemNextAction(Base):
+    __tablename__ = "mem_next_actions"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    due = Column(Date, nullable=True)
+    done = Column(Boolean, nullable=False, default=False)
+    created_at = Column(DateTime, nullable=False)
+    done_at = Column(DateTime, nullable=True)

@@ -1,0 +1,27 @@
+"""All ORM models; importing this module registers every table on `metadata`."""
+from keqing.db.base import Base, metadata
+from keqing.db.kb_models import (
+    KB_TABLES,
+    KbAlias,
+    KbCompliance,
+    KbCue,
+    KbItem,
+    KbItemText,
+    KbMeta,
+    KbOpportunity,
+    KbStage,
+    KbStep,
+)
+from keqing.db.memory_models import (
+    MemAssessment,
+    MemAssessmentValue,
+    MemCorrection,
+    MemCustomer,
+    MemNextAction,
+    MemNote,
+    MemPlaybookPosition,
+    MemRep,
+    MemStageHistory,
+)
+
+__all__ = [name for name in dir() if name.startswith(("Kb", "Mem")) or name in ("Base", "metadata", "KB_TABLES")]

@@ -1,0 +1,64 @@
+"""Text normalisation for lookups: Traditional→Simplified, width/case folding, suffix stripping."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Tuple
+
+# Suffixes a rep tacks onto a term: 猫头鹰型 / 老虎型客户 / 优先供应关系 / 初期合作阶段.
+TERM_SUFFIXES: Tuple[str, ...] = ("客户", "关系", "阶段", "型", "类")
+# Suffixes around a customer's name: 李经理那边 / 王总的事 / 张工客户.
+CUSTOMER_SUFFIXES: Tuple[str, ...] = ("那边", "这边", "那里", "这里", "的事", "客户", "的")
+CUSTOMER_PREFIXES: Tuple[str, ...] = ("客户",)
+
+_PUNCT = re.compile(r"[\s\u3000\"'“”‘’「」『』《》<>()（）\[\]【】,，。.!！?？:：;；、~～`·]+")
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc  # imported lazily: the converter loads dictionaries
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    """NFKC (full-width → half-width) then Traditional → Simplified."""
+    return _t2s().convert(unicodedata.normalize("NFKC", text))
+
+
+def _strip_affixes(text: str, suffixes: Tuple[str, ...], prefixes: Tuple[str, ...] = ()) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for suffix in suffixes:
+            if text.endswith(suffix) and len(text) > len(suffix):
+                text, changed = text[: -len(suffix)], True
+        for prefix in prefixes:
+            if text.startswith(prefix) and len(text) > len(prefix):
+                text, changed = text[len(prefix) :], True
+    return text
+
+
+def normalize_term(term: str) -> str:
+    """Key for matching KB names/aliases: '老虎型客户' → '老虎', 'Trust' → 'trust', '初期合作阶段' → '初期合作'."""
+    text = _PUNCT.sub("", to_simplified(term or "")).lower()
+    return _strip_affixes(text, TERM_SUFFIXES)
+
+
+def normalize_customer(name: str) -> str:
+    """Key for a customer: '李经理那边' → '李经理', '王總的事' → '王总'."""
+    text = _PUNCT.sub("", to_simplified(name or "")).lower()
+    return _strip_affixes(text, CUSTOMER_SUFFIXES, CUSTOMER_PREFIXES)
+
+
+def customer_display_name(name: str) -> str:
+    """The name as typed, minus the suffixes: '李經理那边' → '李經理' (script untouched)."""
+    text = _PUNCT.sub("", unicodedata.normalize("NFKC", name or ""))
+    return _strip_affixes(text, CUSTOMER_SUFFIXES, CUSTOMER_PREFIXES)
+
+
+def normalize_text(text: str) -> str:
+    """Running text for substring search (keeps everything but folds script, width and case)."""
+    return to_simplified(text or "").lower()

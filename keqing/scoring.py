@@ -1,0 +1,148 @@
+"""Merge cue-lexicon matches and model predictions into one `customer_profile`.
+
+Each signal is a span of the text voting for one value of one dimension. Votes are weighted by where
+they stand: a negated cue ("他不是那种强势的人") votes for nothing, a cue that a contrast overrides
+("表面上很随和,其实特别有主见") counts little, the cue after the contrast counts more. Evidence is always
+the span of the text exactly as typed.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional
+
+from keqing.share import ShareMatch, parse_share, stage_for_share
+from keqing.text import normalize
+
+PROFILE_DIMENSIONS = ("style", "motive", "stage", "grade")
+
+_SENTENCE = re.compile(r"[。!！?？;；\n]")
+_CLAUSE = re.compile(r"[,，。!！?？;；、\n]")
+_NEGATORS = re.compile(r"(?:不是|并不|并非|不算|不太|不怎么|没那么|没有那么|一点也不|一点都不|从不|从来不|谈不上|算不上|不像|没啥|不)(?:那种|那么|很|特别|太|是)?$")
+_CONTRAST = re.compile(r"但是|但|可是|不过|其实|实际上|事实上|然而|却|骨子里|本质上|真正|反而|说到底")
+_SURFACE = re.compile(r"表面上|表面|看起来|看上去|看着|乍一看|一开始|刚开始|以前|之前|原来")
+
+MIN_SCORE = 0.45
+
+
+@dataclass(frozen=True)
+class Signal:
+    dimension: str
+    value: str
+    start: int
+    end: int
+    weight: float  # 1.0 for a lexicon match; the model's confidence for a model entity
+    source: str  # "lexicon" | "model"
+
+
+def _clause_start(norm: str, pos: int) -> int:
+    start = 0
+    for m in _CLAUSE.finditer(norm, 0, pos):
+        start = m.end()
+    return start
+
+
+def _sentence_bounds(norm: str, pos: int):
+    start = 0
+    for m in _SENTENCE.finditer(norm, 0, pos):
+        start = m.end()
+    m = _SENTENCE.search(norm, pos)
+    return start, (m.start() if m else len(norm))
+
+
+def negated(norm: str, start: int) -> bool:
+    """Is the cue at `start` negated within its clause ("不是那种强势的人", "不太爱说话")?"""
+    left = max(_clause_start(norm, start), start - 8)
+    window = norm[left:start]
+    # allow a little filler between the negator and the cue: 不是(那种)(很)强势
+    window = re.sub(r"(?:那种|这种|一个|个|很|特别|太|那么|的)+$", "", window)
+    return bool(_NEGATORS.search(window))
+
+
+def position_weight(norm: str, start: int, end: int) -> float:
+    """Down-weight what a contrast overrides, up-weight what it asserts."""
+    s_start, s_end = _sentence_bounds(norm, start)
+    before = norm[s_start:start]
+    after = norm[end:s_end]
+    weight = 1.0
+    contrast_before = list(_CONTRAST.finditer(before))
+    if contrast_before:
+        weight *= 1.3
+    elif _SURFACE.search(norm[_clause_start(norm, start) : start]) and _CONTRAST.search(after):
+        weight *= 0.3
+    elif _CONTRAST.search(after):
+        weight *= 0.5
+    return weight
+
+
+def _merge_overlaps(signals: List[Signal]) -> List[Signal]:
+    """Lexicon and model often mark the same span: count it once, with a bonus for agreement."""
+    merged: List[Signal] = []
+    for sig in sorted(signals, key=lambda s: (s.start, -(s.end - s.start))):
+        for i, other in enumerate(merged):
+            if other.value == sig.value and other.dimension == sig.dimension and sig.start < other.end and sig.end > other.start:
+                hi, lo = max(other.weight, sig.weight), min(other.weight, sig.weight)
+                start, end = (other.start, other.end) if (other.end - other.start) >= (sig.end - sig.start) else (sig.start, sig.end)
+                merged[i] = Signal(sig.dimension, sig.value, start, end, hi + 0.3 * lo, "both")
+                break
+        else:
+            merged.append(sig)
+    return merged
+
+
+def _confidence(top: float, total: float) -> float:
+    share_of_votes = top / total if total else 0.0
+    strength = 1 - math.exp(-1.6 * top)
+    return round(max(0.3, min(0.99, share_of_votes * strength)), 2)
+
+
+def score_dimension(text: str, norm: str, signals: Iterable[Signal]) -> Optional[dict]:
+    scores: Dict[str, float] = {}
+    spans: Dict[str, List[Signal]] = {}
+    for sig in _merge_overlaps(list(signals)):
+        if negated(norm, sig.start):
+            continue
+        w = sig.weight * position_weight(norm, sig.start, sig.end)
+        if w <= 0:
+            continue
+        scores[sig.value] = scores.get(sig.value, 0.0) + w
+        spans.setdefault(sig.value, []).append(sig)
+    if not scores:
+        return None
+    value, top = max(scores.items(), key=lambda kv: kv[1])
+    if top < MIN_SCORE:
+        return None
+    evidence: List[str] = []
+    for sig in sorted(spans[value], key=lambda s: s.start):
+        piece = text[sig.start : sig.end]
+        if piece.strip() and piece not in evidence:
+            evidence.append(piece)
+    return {"value": value, "confidence": _confidence(top, sum(scores.values())), "evidence": evidence}
+
+
+_PARSE = object()
+
+
+def build_profile(text: str, signals: Iterable[Signal], share=_PARSE) -> dict:
+    """The `customer_profile` of the interface: style, motive, stage, grade, share.
+
+    `share` is the already parsed share (or None for none); by default the text is parsed here."""
+    text = text or ""
+    norm = normalize(text)
+    signals = list(signals)
+    if share is _PARSE:
+        share = parse_share(text)
+    profile: dict = {}
+    for dim in PROFILE_DIMENSIONS:
+        profile[dim] = score_dimension(text, norm, (s for s in signals if s.dimension == dim))
+    if share is not None:
+        profile["share"] = {"value": share.value, "confidence": share.confidence, "evidence": [share.text]}
+        profile["stage"] = {
+            "value": stage_for_share(share.value),
+            "confidence": share.confidence,
+            "evidence": [share.text],
+        }
+    else:
+        profile["share"] = None
+    return {k: profile[k] for k in ("style", "motive", "stage", "grade", "share")}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# make run: train if needed, start the action server in the background, open rasa shell; stop the
+# action server when the shell exits (however it exits).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+source scripts/actions.sh
+model=$(bash scripts/train.sh | tail -1)
+trap stop_action_server EXIT INT TERM
+start_action_server
+echo "客情参谋已就绪(模型 $model)。输入 /stop 退出。"
+.venv/bin/rasa shell --model "$model" --endpoints endpoints.yml --sender-id "${USER:-rep}" 2> >(grep -v -E 'tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX' >&2)

@@ -1,0 +1,369 @@
+"""Fake WeCom and Slack APIs on loopback, and a shared running Rasa server for the channel tests.
+
+The Rasa server (`rasa run --enable-api`) is started once per test session, with the credentials
+written by `keqing.channels_config` and WECOM_API_BASE / SLACK_API_BASE pointing at the fakes.
+Model: $KEQING_TEST_MODEL, else the newest models/*.tar.gz; without one the server tests are skipped.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+RASA = ROOT / ".venv" / "bin" / "rasa"
+STARTUP_TIMEOUT = float(os.environ.get("KEQING_TEST_SERVER_TIMEOUT", "240"))
+
+WECOM_CORP_ID = "wwkeqing0test0corp"
+WECOM_AGENT_ID = "1000002"
+WECOM_SECRET = "fake-wecom-secret"
+WECOM_TOKEN = "keqingTestToken"
+WECOM_AES_KEY = base64.b64encode(bytes(range(7, 39))).decode().rstrip("=")  # 43 characters
+WECOM_ACCESS_TOKEN = "FAKE-ACCESS-TOKEN-1"
+
+SLACK_TOKEN = "xoxb-fake-token"
+SLACK_SIGNING_SECRET = "fake-slack-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- fake HTTP APIs
+
+
+class Recorder:
+    """Thread-safe list of recorded calls with waiting."""
+
+    def __init__(self) -> None:
+        self.items: List[Dict[str, Any]] = []
+        self._cond = threading.Condition()
+
+    def add(self, item: Dict[str, Any]) -> None:
+        with self._cond:
+            self.items.append(item)
+            self._cond.notify_all()
+
+    def matching(self, predicate: Callable[[Dict[str, Any]], bool]) -> List[Dict[str, Any]]:
+        with self._cond:
+            return [item for item in self.items if predicate(item)]
+
+    def wait_for(self, predicate: Callable[[Dict[str, Any]], bool], timeout: float = 30.0,
+                 count: int = 1) -> List[Dict[str, Any]]:
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [item for item in self.items if predicate(item)]
+                remaining = deadline - time.monotonic()
+                if len(found) >= count or remaining <= 0:
+                    return found
+                self._cond.wait(remaining)
+
+
+class _FakeServer:
+    def __init__(self) -> None:
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:  # quiet
+                pass
+
+            def _reply(self, status: int, payload: Dict[str, Any]) -> None:
+                body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                status, payload = owner.handle("GET", url.path, urllib.parse.parse_qs(url.query), b"", self.headers)
+                self._reply(status, payload)
+
+            def do_POST(self) -> None:
+                url = urllib.parse.urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
+                status, payload = owner.handle("POST", url.path, urllib.parse.parse_qs(url.query), body, self.headers)
+                self._reply(status, payload)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def start(self) -> "_FakeServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def handle(self, method: str, path: str, query: Dict[str, List[str]], body: bytes,
+               headers: Any) -> "tuple[int, Dict[str, Any]]":
+        raise NotImplementedError
+
+
+class FakeWeComAPI(_FakeServer):
+    """/cgi-bin/gettoken and /cgi-bin/message/send of the WeCom server API."""
+
+    def __init__(self, corp_id: str = WECOM_CORP_ID, secret: str = WECOM_SECRET,
+                 access_token: str = WECOM_ACCESS_TOKEN) -> None:
+        super().__init__()
+        self.corp_id, self.secret, self.access_token = corp_id, secret, access_token
+        self.token_requests = Recorder()
+        self.sent = Recorder()
+        self.errors = Recorder()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def handle(self, method, path, query, body, headers):
+        first = {k: v[0] for k, v in query.items()}
+        if method == "GET" and path == "/cgi-bin/gettoken":
+            self.token_requests.add(first)
+            if first.get("corpid") != self.corp_id or first.get("corpsecret") != self.secret:
+                return 200, {"errcode": 40001, "errmsg": "invalid credential"}
+            return 200, {"errcode": 0, "errmsg": "ok", "access_token": self.access_token, "expires_in": 7200}
+        if method == "POST" and path == "/cgi-bin/message/send":
+            if first.get("access_token") != self.access_token:
+                self.errors.add({"path": path, "query": first})
+                return 200, {"errcode": 40014, "errmsg": "invalid access_token"}
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except ValueError:
+                self.errors.add({"path": path, "body": body})
+                return 200, {"errcode": 47001, "errmsg": "data format error"}
+            self.sent.add(data)
+            return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
+        self.errors.add({"path": path, "method": method})
+        return 404, {"errcode": 404, "errmsg": "not found"}
+
+    def sent_to(self, user: str) -> List[Dict[str, Any]]:
+        return self.sent.matching(lambda m: m.get("touser") == user)
+
+    def wait_sent_to(self, user: str, timeout: float = 30.0, count: int = 1) -> List[Dict[str, Any]]:
+        return self.sent.wait_for(lambda m: m.get("touser") == user, timeout, count)
+
+
+class FakeSlackAPI(_FakeServer):
+    """/api/chat.postMessage (and a permissive /api/*) of the Slack Web API."""
+
+    def __init__(self, token: str = SLACK_TOKEN) -> None:
+        super().__init__()
+        self.token = token
+        self.posts = Recorder()
+        self._ts = 1700000000
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def handle(self, method, path, query, body, headers):
+        if headers.get("Authorization") != f"Bearer {self.token}":
+            return 200, {"ok": False, "error": "invalid_auth"}
+        content_type = headers.get("Content-Type") or ""
+        if "json" in content_type:
+            data = json.loads(body.decode("utf-8") or "{}")
+        else:
+            data = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8")).items()}
+            for key in ("blocks", "attachments"):
+                if isinstance(data.get(key), str):
+                    data[key] = json.loads(data[key])
+        if path == "/api/chat.postMessage":
+            self._ts += 1
+            self.posts.add(data)
+            return 200, {"ok": True, "channel": data.get("channel"), "ts": f"{self._ts}.000100"}
+        return 200, {"ok": True}
+
+    def posts_to(self, channel: str) -> List[Dict[str, Any]]:
+        return self.posts.matching(lambda m: m.get("channel") == channel)
+
+    def wait_posts_to(self, channel: str, timeout: float = 30.0, count: int = 1) -> List[Dict[str, Any]]:
+        return self.posts.wait_for(lambda m: m.get("channel") == channel, timeout, count)
+
+
+# --------------------------------------------------------------------------- Rasa server
+
+
+def find_model() -> Optional[Path]:
+    override = os.environ.get("KEQING_TEST_MODEL")
+    if override:
+        path = Path(override)
+        if not path.exists():
+            raise FileNotFoundError(f"KEQING_TEST_MODEL={override} does not exist")
+        return path
+    models = sorted((ROOT / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
+         timeout: float = 10.0) -> "tuple[int, bytes, Dict[str, str]]":
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as res:
+            return res.status, res.read(), dict(res.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers or {})
+
+
+def _has_custom_actions() -> bool:
+    return any(p.name != "__init__.py" for p in (ROOT / "actions").glob("*.py"))
+
+
+class RasaStack:
+    def __init__(self, model: Path) -> None:
+        self.model = model
+        self.workdir = Path(tempfile.mkdtemp(prefix="keqing-channels-"))
+        self.wecom_api = FakeWeComAPI().start()
+        self.slack_api = FakeSlackAPI().start()
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.processes: List[subprocess.Popen] = []
+        self._stopped = False
+        self.log_path = self.workdir / "rasa.log"
+        self.env = dict(os.environ)
+        self.env.update({
+            "WECOM_CORP_ID": WECOM_CORP_ID,
+            "WECOM_AGENT_ID": WECOM_AGENT_ID,
+            "WECOM_SECRET": WECOM_SECRET,
+            "WECOM_TOKEN": WECOM_TOKEN,
+            "WECOM_AES_KEY": WECOM_AES_KEY,
+            "WECOM_API_BASE": self.wecom_api.base_url,
+            "SLACK_TOKEN": SLACK_TOKEN,
+            "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+            "SLACK_API_BASE": self.slack_api.base_url,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
+        })
+        for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+            self.env.pop(var, None)
+
+    def start(self) -> "RasaStack":
+        sys.path.insert(0, str(ROOT))
+        from keqing.channels_config import write_credentials
+
+        config = write_credentials(self.workdir / "credentials.yml", self.env)
+        assert config.enabled == ["rest", "wecom", "slack"], config.summary()
+        endpoints = self.workdir / "endpoints.yml"
+        endpoint_lines = ["# channel tests: in-memory tracker store"]
+        if _has_custom_actions() and os.environ.get("KEQING_TEST_ACTIONS", "1") != "0":
+            action_port = free_port()
+            self._spawn([str(RASA), "run", "actions", "--actions", "actions", "--port", str(action_port)],
+                        self.workdir / "actions.log")
+            endpoint_lines += ["action_endpoint:", f"  url: http://127.0.0.1:{action_port}/webhook"]
+            self._wait(f"http://127.0.0.1:{action_port}/health", self.workdir / "actions.log")
+        endpoints.write_text("\n".join(endpoint_lines) + "\n", encoding="utf-8")
+        self._spawn(
+            [str(RASA), "run", "--enable-api", "--credentials", str(self.workdir / "credentials.yml"),
+             "--endpoints", str(endpoints), "--port", str(self.port), "--model", str(self.model),
+             "--interface", "127.0.0.1"],
+            self.log_path,
+        )
+        self._wait(f"{self.base_url}/status", self.log_path)
+        return self
+
+    def _spawn(self, argv: List[str], log: Path) -> None:
+        handle = open(log, "wb")
+        self.processes.append(subprocess.Popen(argv, cwd=str(ROOT), env=self.env, stdout=handle,
+                                               stderr=subprocess.STDOUT, start_new_session=True))
+
+    def _wait(self, url: str, log: Path) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        process = self.processes[-1]
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                self.stop()
+                raise RuntimeError(f"{url.split('/')[2]} exited with {process.returncode}:\n{self.log_tail(log)}")
+            try:
+                status, _, _ = http("GET", url, timeout=2)
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"no answer from {url} within {STARTUP_TIMEOUT} s:\n{self.log_tail(log)}")
+
+    def log_tail(self, log: Optional[Path] = None, lines: int = 60) -> str:
+        try:
+            return "\n".join((log or self.log_path).read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def tracker(self, sender_id: str) -> Dict[str, Any]:
+        status, body, _ = http("GET", f"{self.base_url}/conversations/{urllib.parse.quote(sender_id)}/tracker")
+        assert status == 200, body
+        return json.loads(body)
+
+    def user_texts(self, sender_id: str) -> List[str]:
+        return [e.get("text") for e in self.tracker(sender_id).get("events", []) if e.get("event") == "user"]
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
+        self.processes = []
+        for api in (self.wecom_api, self.slack_api):
+            try:
+                api.stop()
+            except Exception:
+                pass
+        if os.environ.get("KEQING_TEST_KEEP_LOGS"):
+            print(f"channel test logs kept in {self.workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+_STACK: Optional[RasaStack] = None
+_STACK_ERROR: Optional[BaseException] = None
+
+
+def shared_stack(request: Any) -> RasaStack:
+    """The session's Rasa server (started on first use, stopped at the end of the session)."""
+    global _STACK, _STACK_ERROR
+    if _STACK is not None:
+        return _STACK
+    if _STACK_ERROR is not None:
+        pytest.fail(f"Rasa server failed to start: {_STACK_ERROR}")
+    model = find_model()
+    if model is None:
+        pytest.skip("no trained model in models/ (set KEQING_TEST_MODEL)")
+    try:
+        stack = RasaStack(model)
+        request.config.add_cleanup(stack.stop)
+        _STACK = stack.start()
+    except BaseException as e:
+        _STACK_ERROR = e
+        raise
+    return _STACK

@@ -1,0 +1,76 @@
+"""The profile scorer: merging signals, negation, contrast, evidence as typed."""
+from keqing.scoring import Signal, build_profile, negated
+from keqing.text import normalize
+
+
+def sig(text, phrase, dim, value, weight=1.0, source="lexicon", nth=0):
+    start = -1
+    for _ in range(nth + 1):
+        start = normalize(text).index(normalize(phrase), start + 1)
+    return Signal(dim, value, start, start + len(phrase), weight, source)
+
+
+def test_profile_has_every_dimension_and_interface_shape():
+    text = "王总说一不二,开会只听结论,我们现在大概占他们三成采购"
+    p = build_profile(text, [sig(text, "说一不二", "style", "支配型"), sig(text, "只听结论", "style", "支配型")])
+    assert list(p) == ["style", "motive", "stage", "grade", "share"]
+    assert p["style"]["value"] == "支配型"
+    assert p["style"]["evidence"] == ["说一不二", "只听结论"]
+    assert 0 < p["style"]["confidence"] <= 1
+    assert p["motive"] is None and p["grade"] is None
+    assert p["share"] == {"value": 30, "confidence": 0.95, "evidence": ["三成"]}
+    assert p["stage"]["value"] == "初期合作" and p["stage"]["evidence"] == ["三成"]
+
+
+def test_negated_cue_votes_for_nothing():
+    text = "他不是那种强势的人,挺好说话的"
+    p = build_profile(text, [sig(text, "强势", "style", "支配型"), sig(text, "好说话", "style", "和蔼型")])
+    assert p["style"]["value"] == "和蔼型"
+    assert p["style"]["evidence"] == ["好说话"]
+    assert negated(normalize(text), text.index("强势"))
+    assert not negated(normalize(text), text.index("好说话"))
+
+
+def test_contrast_the_asserted_cue_wins():
+    text = "表面上很随和,其实特别有主见"
+    p = build_profile(text, [sig(text, "随和", "style", "和蔼型"), sig(text, "有主见", "style", "支配型")])
+    assert p["style"]["value"] == "支配型"
+    assert p["style"]["evidence"] == ["有主见"]
+
+
+def test_contrast_with_but():
+    text = "人很热情爱聊天,但是做决定特别看数据"
+    p = build_profile(
+        text,
+        [sig(text, "热情", "style", "表达型"), sig(text, "爱聊天", "style", "表达型"), sig(text, "看数据", "style", "分析型")],
+    )
+    # two cues before the contrast against one after: the contrast still decides
+    assert p["style"]["value"] == "分析型"
+
+
+def test_evidence_is_substring_of_traditional_text_as_typed():
+    text = "王總說一不二,我們佔三成"
+    p = build_profile(text, [sig(text, "说一不二", "style", "支配型")])
+    assert p["style"]["evidence"] == ["說一不二"]
+    for dim in p.values():
+        if dim:
+            assert all(e in text for e in dim["evidence"])
+
+
+def test_lexicon_and_model_agreeing_on_a_span_count_once_with_a_bonus():
+    text = "老板很强势"
+    one = build_profile(text, [sig(text, "强势", "style", "支配型")])
+    both = build_profile(text, [sig(text, "强势", "style", "支配型"), sig(text, "很强势", "style", "支配型", 0.9, "model")])
+    assert both["style"]["evidence"] == ["很强势"]
+    assert both["style"]["confidence"] > one["style"]["confidence"]
+
+
+def test_weak_model_only_signal_is_not_enough():
+    text = "他这个人吧"
+    p = build_profile(text, [Signal("style", "分析型", 0, 2, 0.2, "model")])
+    assert p["style"] is None
+
+
+def test_empty_text():
+    p = build_profile("", [])
+    assert p == {"style": None, "motive": None, "stage": None, "grade": None, "share": None}

@@ -19,12 +19,26 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+
 from keqing import tokenize as kt
+from keqing.text import normalize
 from keqing.lexicon import load_lexicon
 
 logger = logging.getLogger(__name__)
 
 LEXICON_DICT = "lexicon.txt"
+
+
+def annotated_phrases(training_data: TrainingData, max_len: int = 10) -> List[str]:
+    out = []
+    for example in training_data.training_examples:
+        text = example.get(TEXT) or ""
+        for ent in example.get(ENTITIES) or []:
+            span = normalize(text[ent["start"] : ent["end"]]).strip()
+            if 2 <= len(span) <= max_len and " " not in span:
+                out.append(span)
+    return out
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
@@ -85,7 +99,11 @@ class KeqingTokenizer(Tokenizer):
 
     def train(self, training_data: TrainingData) -> Resource:
         knowledge = self._config.get("knowledge_path")
-        phrases = sorted({c.phrase for c in load_lexicon(Path(knowledge) if knowledge else None)})
+        phrases = {c.phrase for c in load_lexicon(Path(knowledge) if knowledge else None)}
+        # Annotated spans become words too, so entity boundaries fall on token boundaries.
+        phrases |= set(annotated_phrases(training_data))
+        phrases = sorted(phrases)
+        kt.add_words(phrases)
         with self._model_storage.write_to(self._resource) as folder:
             for path in Path(self._config["dictionary_path"]).glob("*.txt"):
                 shutil.copy2(path, Path(folder) / path.name)

@@ -16,6 +16,7 @@ from typing import List, Optional
 COMMAND_MODULES: List[str] = [
     "keqing.kb.commands",
     "keqing.eval_commands",
+    "keqing.channels_commands",
 ]
 
 

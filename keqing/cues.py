@@ -16,12 +16,22 @@ from keqing.text import normalize
 logger = logging.getLogger(__name__)
 
 PHRASES_FILE = "phrases.json"
+RULER_CONFIG = {"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
 
 
 def _blank_zh():
     import spacy
 
     return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+
+
+def _attach_segmenter(nlp, phrases: Iterable[str]) -> None:
+    """Give the pipeline its own jieba segmenter holding the sales dictionary and the cue phrases, so
+    cue phrases are tokens and no other vocabulary splits them differently."""
+    seg = kt.new_segmenter()
+    kt.load_userdicts(segmenter=seg)
+    kt.add_words(phrases, segmenter=seg)
+    nlp.tokenizer.jieba_seg = seg
 
 
 class CueMatcher:
@@ -31,10 +41,9 @@ class CueMatcher:
     @classmethod
     def build(cls, lexicon: Iterable[Cue]) -> "CueMatcher":
         lexicon = list(lexicon)
-        kt.load_userdicts()
-        kt.add_words(c.phrase for c in lexicon)  # cue phrases become single jieba tokens
         nlp = _blank_zh()
-        ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER", "overwrite_ents": True})
+        _attach_segmenter(nlp, [c.phrase for c in lexicon])
+        ruler = nlp.add_pipe("entity_ruler", config=RULER_CONFIG)
         ruler.add_patterns(
             [{"label": c.dimension, "pattern": c.phrase, "id": c.value} for c in lexicon]
         )
@@ -53,9 +62,14 @@ class CueMatcher:
 
         folder = Path(folder)
         phrases = json.loads((folder / PHRASES_FILE).read_text(encoding="utf-8"))
-        kt.load_userdicts()
-        kt.add_words(phrases)
-        matcher = cls(spacy.load(folder / "spacy"))
+        nlp = spacy.load(folder / "spacy")
+        _attach_segmenter(nlp, phrases)
+        # The saved ruler tokenised its patterns with jieba's default dictionary while loading;
+        # tokenise them again with the attached segmenter so patterns and texts agree.
+        patterns = nlp.get_pipe("entity_ruler").patterns
+        nlp.remove_pipe("entity_ruler")
+        nlp.add_pipe("entity_ruler", config=RULER_CONFIG).add_patterns(patterns)
+        matcher = cls(nlp)
         matcher._phrases = phrases
         return matcher
 

@@ -21,7 +21,8 @@ _CLAUSE_SPLIT = re.compile(r"[,，。.!！?？;；\n、~～]|但是|不过|可�
 
 _CONTEXT = re.compile(
     r"占|份额|采购|供应|供货|进货|订单|单子|量|货|业务|生意|比例|占比|给我们|在我们|从我们|我们家|我们这|"
-    r"拿|用我们|份|盘子|钱包|买我们|下单|剩|掉到|降到|涨到|做到|提到|只有|只占"
+    r"拿|用我们|份|盘子|钱包|买我们|下单|剩|掉到|降到|涨到|做到|提到|只有|只占|share|百分比|"
+    r"我们|咱们|我司|我家|那边|那里|那儿|他们家"
 )
 _COMPETITOR = re.compile(r"对手|竞品|竞争|别家|其他家|另一家|友商|其他供应商|别的供应商|另外一家|老供应商")
 # What follows a number that makes it not a share.
@@ -31,11 +32,12 @@ _NOT_SHARE_AFTER = re.compile(
 # Rates and ratios that are not our share of the customer's purchasing.
 _NOT_SHARE_CLAUSE = re.compile(
     r"良率|合格率|毛利|利润|增长|增速|涨价|降价|折扣|打折|税|利率|概率|成功率|把握|可能性|完成率|进度|满意度|预付|首付|定金|回款|"
-    r"下降|下滑|降了|减少|少了|砍|压价|提升|上涨|涨了|库存|节能|节省|营收|成本"
+    r"下降|下滑|降了|减少|少了|砍|压价|提升|上涨|涨了|库存|节能|节省|营收|成本|提成|分他|分给他|时间|预算|超了|超出|超支"
 )
 _STRONG_CONTEXT = re.compile(r"占|份额|采购|供应|供货|进货|比例|占比")
-_SUFFIX = re.compile(r"^(?:多|以上|出头|左右|上下)")
-_PROBABLY = re.compile(r"^(?:是|会|要|不|能|就|得|已经|也|还|没|可能|想)")
+_SUFFIX = re.compile(r"^(?:多|以上|出头|不到|以下|还多)")
+_DENIED = re.compile(r"(?:不是|并非|而不是|而非)$")
+_PROBABLY = re.compile(r"^(?:是|会|要|不(?!到|足)|能|就|得|已经|也|还|没|可能|想)")
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,10 @@ def _adjust(value: float, after: str, before: str) -> float:
 # (pattern, kind); kinds decide how the value is computed and whether context is required.
 _PATTERNS = [
     (re.compile(rf"百分之([{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?|\d+(?:\.\d+)?)"), "percent"),
-    (re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|个百分点|个点)"), "percent"),
+    (re.compile(rf"(\d+(?:\.\d+)?|[{CN_DIGITS}]+)\s*(?:%|个百分点|个点)"), "percent"),
     (re.compile(rf"([{CN_DIGITS}]+)个(?:百分)?点"), "percent"),
-    (re.compile(rf"([{CN_DIGITS}]{{1,3}})成"), "tenths"),
+    (re.compile(rf"([{CN_DIGITS}]{{1,3}})成([一二三四五六七八九](?![{CN_DIGITS}]))?"), "tenths"),
+    (re.compile(r"(?:份额|占比|share)\s*(?:是|为|只有|就)?\s*(?P<span>零|0)(?![.\d%])"), "none"),
     (re.compile(rf"({NUM})分之({NUM})"), "fraction"),
     (re.compile(r"0?\.(\d{1,2})(?!\d)"), "decimal"),
     (re.compile(r"一大半|大半|过半|一半多|一半以上|超过一半|多一半|大多数|绝大部分|大部分"), "word"),
@@ -96,7 +99,7 @@ _PATTERNS = [
     (re.compile(r"一半|五五开|对半|半壁江山"), "word"),
     (re.compile(r"大头"), "word"),
     (re.compile(r"小头|零头|一点点|一丁点"), "word"),
-    (re.compile(r"独家(?:供应商|供应|供货|合作)?|唯一(?:的)?供应商|全部(?:都)?(?:从|在|给|用)我们|全都(?:从|在|给|用)我们|全包了|百分百|全部份额"), "all"),
+    (re.compile(r"独家(?:供应商|供应|供货|合作)?|唯一(?:的)?供应商|全部(?:都)?(?:是|从|在|给|用)我们|全都(?:是|从|在|给|用)我们|全包了|百分之百|百分百|全部份额"), "all"),
     (
         re.compile(
             r"还没(?:有)?(?:开始)?(?:合作|供货|下单|做过|成交|业务)|没有(?:任何)?(?:业务|合作|往来|供货)|零合作|"
@@ -120,7 +123,10 @@ def _value(kind: str, m: re.Match) -> Optional[float]:
         return cn_number(m.group(1))
     if kind == "tenths":
         v = _pair_or_single(m.group(1))
-        return None if v is None or v > 10 else v * 10
+        if v is None or v > 10:
+            return None
+        extra = cn_number(m.group(2)) if m.group(2) else 0  # 七成五 = 75
+        return v * 10 + (extra or 0)
     if kind == "fraction":
         denom, numer = cn_number(m.group(1)), cn_number(m.group(2))
         if not denom or numer is None or numer > denom:
@@ -152,7 +158,7 @@ def find_shares(text: str) -> List[ShareMatch]:
     found: List[ShareMatch] = []
     for pattern, kind in _PATTERNS:
         for m in pattern.finditer(norm):
-            s, e = m.span()
+            s, e = m.span("span") if "span" in pattern.groupindex else m.span()
             if any(s < r.stop and e > r.start for r in taken):
                 continue
             raw = _value(kind, m)
@@ -164,23 +170,25 @@ def find_shares(text: str) -> List[ShareMatch]:
             # Digits glued to the match (e.g. "2023.5") are dates or amounts, not shares.
             if kind == "decimal" and s > 0 and norm[s - 1].isdigit():
                 continue
+            suffix = _SUFFIX.match(norm[e:])
+            if suffix and kind in ("percent", "tenths", "fraction"):
+                e += suffix.end()
             left, right = _clause_bounds(norm, s, e)
             clause = norm[left:right]
             rest = (clause[: s - left] + clause[e - left :]).strip()
             has_context = bool(_CONTEXT.search(clause))
-            terse = len(re.sub(r"[大概约差不多左右吧的样子估计应该有我们占了啊呢嗯可能就目前现在]", "", rest)) <= 1
+            terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在]", "", rest)) <= 1
             if kind not in ("all", "none") and _NOT_SHARE_CLAUSE.search(clause) and not _STRONG_CONTEXT.search(clause):
                 continue
             if kind == "tenths" and not has_context and _PROBABLY.match(after):
                 continue  # "八成是不会同意了": probably, not 80 %
-            if kind not in ("all", "none") and not (has_context or terse):
+            if kind not in ("all", "none", "tenths") and not (has_context or terse):
                 continue
+            if _DENIED.search(before):
+                continue  # "我们占五成不是三成"
             value = max(0, min(100, round(_adjust(raw, after, before))))
             exact = kind in ("percent", "tenths", "fraction", "decimal", "all", "none")
             conf = 0.95 if exact and has_context else 0.85 if exact else 0.75
-            suffix = _SUFFIX.match(norm[e:])
-            if suffix and kind in ("percent", "tenths", "fraction"):
-                e += suffix.end()
             found.append(
                 ShareMatch(value, s, e, text[s:e], conf, competitor=bool(_COMPETITOR.search(clause)))
             )

@@ -234,7 +234,9 @@ class CallbackCrypto:
             raw = base64.b64decode(encrypt.encode("ascii"), validate=True)
         except (binascii.Error, UnicodeEncodeError, ValueError):
             raise CallbackRejected(400, "ciphertext is not valid base64") from None
-        if not raw or len(raw) % 32:
+        if not raw:
+            raise CallbackRejected(400, "empty ciphertext")
+        if len(raw) % 32:
             raise CallbackRejected(400, f"ciphertext length {len(raw)} is not a multiple of 32 bytes")
         plain = self._prp.cipher.decrypt(raw)
         pad = plain[-1]

@@ -9,4 +9,4 @@ model=$(bash scripts/train.sh | tail -1)
 trap stop_action_server EXIT INT TERM
 start_action_server
 echo "客情参谋已就绪(模型 $model)。输入 /stop 退出。"
-.venv/bin/rasa shell --model "$model" --endpoints endpoints.yml --sender-id "${USER:-rep}" 2> >(grep -v -E 'tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX' >&2)
+.venv/bin/rasa shell --model "$model" --endpoints endpoints.yml --conversation-id "${KEQING_REP:-${USER:-rep}}" 2> >(grep -v -E 'tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX' >&2)

@@ -219,16 +219,36 @@ def find_model() -> Optional[Path]:
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
          timeout: float = 10.0) -> "tuple[int, bytes, Dict[str, str]]":
+    """(status, body, headers with lower-case names); 4xx/5xx are returned, not raised."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as res:
-            return res.status, res.read(), dict(res.headers)
+            return res.status, res.read(), {k.lower(): v for k, v in res.headers.items()}
     except urllib.error.HTTPError as e:
-        return e.code, e.read(), dict(e.headers or {})
+        return e.code, e.read(), {k.lower(): v for k, v in (e.headers or {}).items()}
 
 
-def _has_custom_actions() -> bool:
-    return any(p.name != "__init__.py" for p in (ROOT / "actions").glob("*.py"))
+def model_custom_actions(model: Path) -> Optional[List[str]]:
+    """Custom actions declared in the model's domain (metadata.json), or None when unreadable."""
+    import tarfile
+
+    try:
+        with tarfile.open(model) as archive:
+            member = archive.extractfile("metadata.json")
+            domain = json.load(member).get("domain") or {} if member else {}
+    except (OSError, KeyError, ValueError, tarfile.TarError):
+        return None
+    names = [a if isinstance(a, str) else next(iter(a), "") for a in (domain.get("actions") or [])]
+    return [name for name in names if name and not name.startswith("utter_")]
+
+
+def needs_action_server(model: Path) -> bool:
+    if os.environ.get("KEQING_TEST_ACTIONS", "1") == "0":
+        return False
+    custom = model_custom_actions(model)
+    if custom is None:  # cannot tell: start it when the project has actions
+        return any(p.name != "__init__.py" for p in (ROOT / "actions").glob("*.py"))
+    return bool(custom)
 
 
 class RasaStack:
@@ -269,7 +289,7 @@ class RasaStack:
         assert config.enabled == ["rest", "wecom", "slack"], config.summary()
         endpoints = self.workdir / "endpoints.yml"
         endpoint_lines = ["# channel tests: in-memory tracker store"]
-        if _has_custom_actions() and os.environ.get("KEQING_TEST_ACTIONS", "1") != "0":
+        if needs_action_server(self.model):
             action_port = free_port()
             self._spawn([str(RASA), "run", "actions", "--actions", "actions", "--port", str(action_port)],
                         self.workdir / "actions.log")
@@ -320,6 +340,16 @@ class RasaStack:
 
     def user_texts(self, sender_id: str) -> List[str]:
         return [e.get("text") for e in self.tracker(sender_id).get("events", []) if e.get("event") == "user"]
+
+    def wait_user_texts(self, sender_id: str, count: int = 1, timeout: float = 15.0) -> List[str]:
+        """The user messages in the tracker, once there are `count` (Rasa saves the tracker after the
+        replies have gone out, so right after a reply the tracker may lag behind)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            texts = self.user_texts(sender_id)
+            if len(texts) >= count or time.monotonic() > deadline:
+                return texts
+            time.sleep(0.2)
 
     def stop(self) -> None:
         if self._stopped:

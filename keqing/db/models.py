@@ -24,4 +24,26 @@ from keqing.db.memory_models import (
     MemStageHistory,
 )
 
-__all__ = [name for name in dir() if name.startswith(("Kb", "Mem")) or name in ("Base", "metadata", "KB_TABLES")]
+__all__ = [
+    "Base",
+    "metadata",
+    "KB_TABLES",
+    "KbAlias",
+    "KbCompliance",
+    "KbCue",
+    "KbItem",
+    "KbItemText",
+    "KbMeta",
+    "KbOpportunity",
+    "KbStage",
+    "KbStep",
+    "MemAssessment",
+    "MemAssessmentValue",
+    "MemCorrection",
+    "MemCustomer",
+    "MemNextAction",
+    "MemNote",
+    "MemPlaybookPosition",
+    "MemRep",
+    "MemStageHistory",
+]

@@ -18,18 +18,7 @@ from sqlalchemy.orm import Session
 from keqing import config
 from keqing.db import get_engine, migrate
 from keqing.db.errors import KnowledgeUnavailable
-from keqing.db.kb_models import (
-    KB_TABLES,
-    KbAlias,
-    KbCompliance,
-    KbCue,
-    KbItem,
-    KbItemText,
-    KbMeta,
-    KbOpportunity,
-    KbStage,
-    KbStep,
-)
+from keqing.db.kb_models import KB_TABLES, KbMeta
 from keqing.kb.errors import KnowledgeError, Problem
 from keqing.kb.normalize import normalize_term
 from keqing.kb.reader import KnowledgeSet, read_knowledge
@@ -152,7 +141,7 @@ def write(kset: KnowledgeSet, url: Optional[str] = None, force: bool = False) ->
     rows = _rows(kset)
     engine = get_engine(url)
     try:
-        with Session(engine) as session, session.begin():
+        with Session(engine, future=True) as session, session.begin():
             if engine.dialect.name == "postgresql":
                 session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _ADVISORY_LOCK_KEY})
             stored = session.execute(select(KbMeta.value).where(KbMeta.key == "content_hash")).scalar()

@@ -1,10 +1,12 @@
-"""Text normalisation for lookups: Traditional→Simplified, width/case folding, suffix stripping."""
+"""Lookup keys for KB terms and customer names, on top of keqing.text / keqing.names."""
 from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Tuple
+
+from keqing.names import name_key
+from keqing.text import normalize
 
 # Suffixes a rep tacks onto a term: 猫头鹰型 / 老虎型客户 / 优先供应关系 / 初期合作阶段.
 TERM_SUFFIXES: Tuple[str, ...] = ("客户", "关系", "阶段", "型", "类")
@@ -15,17 +17,9 @@ CUSTOMER_PREFIXES: Tuple[str, ...] = ("客户",)
 _PUNCT = re.compile(r"[\s\u3000\"'“”‘’「」『』《》<>()（）\[\]【】,，。.!！?？:：;；、~～`·]+")
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc  # imported lazily: the converter loads dictionaries
-
-    return opencc.OpenCC("t2s")
-
-
-@lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
-    """NFKC (full-width → half-width) then Traditional → Simplified."""
-    return _t2s().convert(unicodedata.normalize("NFKC", text))
+    """Half-width, Simplified Chinese (keqing.text.normalize, the NLU's normal form)."""
+    return normalize(text or "")
 
 
 def _strip_affixes(text: str, suffixes: Tuple[str, ...], prefixes: Tuple[str, ...] = ()) -> str:
@@ -48,9 +42,9 @@ def normalize_term(term: str) -> str:
 
 
 def normalize_customer(name: str) -> str:
-    """Key for a customer: '李经理那边' → '李经理', '王總的事' → '王总'."""
-    text = _PUNCT.sub("", to_simplified(name or "")).lower()
-    return _strip_affixes(text, CUSTOMER_SUFFIXES, CUSTOMER_PREFIXES)
+    """Key for a customer: '李经理那边' → '李经理', '王總的事' → '王总' (keqing.names.name_key + case/punct)."""
+    key = _PUNCT.sub("", name_key(name or "")).lower()
+    return _strip_affixes(key, CUSTOMER_SUFFIXES, CUSTOMER_PREFIXES)
 
 
 def customer_display_name(name: str) -> str:

@@ -152,7 +152,7 @@ class KnowledgeBase:
 
     # -- helpers ---------------------------------------------------------------------
     def _session(self) -> Session:
-        return Session(self.engine)
+        return Session(self.engine, future=True)
 
     def _texts(self, s: Session, item_id: str, field_name: str) -> Tuple[str, ...]:
         stmt = (

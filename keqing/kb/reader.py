@@ -18,7 +18,7 @@ from keqing.kb.normalize import normalize_term
 from keqing.kb.schema import CUE_DIMENSIONS, KIND_MODELS, Item, KnowledgeFile
 
 # Bumped when the mapping YAML -> rows changes, so an unchanged YAML is still reloaded.
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"
 
 
 @dataclass(frozen=True)

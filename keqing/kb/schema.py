@@ -10,12 +10,13 @@ from typing import Dict, List, Optional, Type
 
 from pydantic import BaseModel, Extra, Field, StrictBool, StrictInt, conint, root_validator, validator
 
-# Dimension values, exactly as in docs/conventions.md.
-STYLES = ("支配型", "表达型", "和蔼型", "分析型")
-MOTIVES = ("理智型", "任务型", "贪婪型")
-STAGES = ("开发", "初期合作", "稳定合作", "战略合作")
-GRADES = ("A", "B", "C", "D")
-DIMENSION_VALUES: Dict[str, tuple] = {"style": STYLES, "motive": MOTIVES, "stage": STAGES, "grade": GRADES}
+from keqing.taxonomy import VALUES as DIMENSION_VALUES
+
+# Dimension values, exactly as in docs/conventions.md (defined in keqing.taxonomy).
+STYLES = DIMENSION_VALUES["style"]
+MOTIVES = DIMENSION_VALUES["motive"]
+STAGES = DIMENSION_VALUES["stage"]
+GRADES = DIMENSION_VALUES["grade"]
 
 ANIMALS = ("老虎", "孔雀", "鸽子", "猫头鹰")
 CONCEPT_GROUPS = ("relationship_type", "relationship_level", "sales_level", "crm_type", "value_type")

@@ -1,0 +1,59 @@
+"""The cue matcher: spaCy blank zh + jieba + EntityRuler over the knowledge base's cue lexicon."""
+import pytest
+
+from keqing.cues import CueMatcher
+from keqing.lexicon import load_lexicon
+from keqing.scoring import build_profile
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return CueMatcher.build(load_lexicon())
+
+
+@pytest.fixture(scope="module")
+def reloaded(matcher, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cues")
+    matcher.save(folder)
+    return CueMatcher.load(folder)
+
+
+CASES = [
+    ("王总说一不二,开会只听结论,我们现在大概占他们三成采购", {"style": "支配型", "stage": "初期合作", "share": 30}),
+    ("他不是那种强势的人,挺好说话的", {"style": "和蔼型"}),
+    ("表面上很随和,其实特别有主见", {"style": "支配型"}),
+    ("李經理很隨和,就是拿不定主意,我們還是備選供應商", {"style": "和蔼型", "stage": "初期合作"}),
+    ("张工话不多,每次都要看测试报告,参数问得很细", {"style": "分析型"}),
+    ("这哥们特别能聊,爱面子,喜欢别人夸他", {"style": "表达型"}),
+    ("典型的猫头鹰型", {"style": "分析型"}),
+]
+
+
+@pytest.mark.parametrize("text,expected", CASES)
+def test_profiles_from_lexicon(matcher, reloaded, text, expected):
+    for m in (matcher, reloaded):  # the saved-and-loaded pipeline behaves the same
+        profile = build_profile(text, m.match(text))
+        for dim, value in expected.items():
+            assert profile[dim] is not None and profile[dim]["value"] == value, (dim, profile)
+        for entry in profile.values():
+            if entry:
+                assert entry["evidence"] and all(e in text for e in entry["evidence"])
+
+
+def test_saved_pipeline_matches_like_the_built_one(matcher, reloaded):
+    text = "陈总脾气急,只看结果,预算已经批了;我们是他们的主要供应商"
+    assert [(s.dimension, s.value, s.start, s.end) for s in matcher.match(text)] == [
+        (s.dimension, s.value, s.start, s.end) for s in reloaded.match(text)
+    ]
+    assert matcher.match(text)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀", "。。。", "ROI deadline KPI"])
+def test_no_match_and_no_crash_on_odd_input(matcher, text):
+    assert isinstance(matcher.match(text), list)
+
+
+def test_uses_its_own_segmenter(matcher):
+    from keqing.tokenize import _jieba
+
+    assert matcher.nlp.tokenizer.jieba_seg is not _jieba()

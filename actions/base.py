@@ -208,7 +208,9 @@ class Ctx:
         return getattr(self.memory, method)(self.channel, self.sender, *args, **kwargs)
 
     def slot_values(self) -> Dict[str, Any]:
-        return {dim: self.slot(dim) for dim in PROFILE_SLOTS if self.slot(dim) is not None}
+        """The profile held in the slots (values outside the taxonomy are ignored)."""
+        raw = {dim: {"value": self.slot(dim)} for dim in PROFILE_SLOTS}
+        return {dim: found["value"] for dim, found in clean_profile(raw).items()}
 
     def subject(self) -> Subject:
         """The customer this message is about: a named customer (entity, or a known name in the text),

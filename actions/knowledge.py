@@ -25,7 +25,8 @@ _SUFFIX = re.compile(
 )
 _PUNCT = re.compile(r"[\s?？!！。.,，、~～:：;；\"'“”‘’()（）]+")
 _SPLIT = re.compile(r"的|和|跟|与|是|里|中|要|在")
-MAX_SCAN = 24  # longest text scanned substring by substring
+MAX_SCAN = 16  # longest text scanned substring by substring (substrings up to MAX_TERM)
+MAX_TERM = 8
 MAX_PARTS = 6  # pieces of a longer question tried as terms
 
 
@@ -46,7 +47,7 @@ def term_candidates(text: str) -> List[str]:
         if len(part) >= 2:
             add(part)
     if len(cleaned) <= MAX_SCAN:
-        for size in range(min(len(cleaned), 12), 1, -1):
+        for size in range(min(len(cleaned), MAX_TERM), 1, -1):
             for start in range(0, len(cleaned) - size + 1):
                 add(cleaned[start : start + size])
     return out

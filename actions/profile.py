@@ -148,7 +148,13 @@ class ActionDiagnose(KeqingAction):
 
         previous, change = None, None
         if customer is not None:
-            previous, change = store_description(ctx.memory, ctx.channel, ctx.sender, customer, detected, text)
+            pending = pending_description(ctx.tracker)
+            if pending is not None and not detected:
+                # the name answers the form's question about an earlier, nameless description
+                attach_pending(ctx.memory, ctx.channel, ctx.sender, customer, ctx.tracker)
+                detected = pending[1]
+            else:
+                previous, change = store_description(ctx.memory, ctx.channel, ctx.sender, customer, detected, text)
             subject = ctx.subject_of(customer)
             events = slot_events(subject.name, subject.values)
         else:

@@ -35,6 +35,8 @@ def annotated_phrases(training_data: TrainingData, max_len: int = 10) -> List[st
     for example in training_data.training_examples:
         text = example.get(TEXT) or ""
         for ent in example.get(ENTITIES) or []:
+            if ent.get("start") is None or ent.get("end") is None:
+                continue  # entities of story steps carry no span
             span = normalize(text[ent["start"] : ent["end"]]).strip()
             if 2 <= len(span) <= max_len and " " not in span:
                 out.append(span)

@@ -17,6 +17,7 @@ COMMAND_MODULES: List[str] = [
     "keqing.kb.commands",
     "keqing.eval_commands",
     "keqing.channels_commands",
+    "keqing.learn_commands",
 ]
 
 

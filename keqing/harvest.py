@@ -77,7 +77,7 @@ _DEGREE_SUFFIX = re.compile(r"(?:的人|的|了|啊|呢|吧|哦)$")
 
 # Rasa's annotation syntax `[text](entity)`; used to read existing examples as plain text.
 _ANNOTATION = re.compile(r"\[(?P<text>[^\]]+?)\](?:\([^)]*\)|\{[^}]*\}|\[[^\]]*\])")
-_ANNOTATION_CHARS = {"(": "(", "{": "｛", "[": "［"}
+_ANNOTATION_CHARS = {"(": "\uff08", "{": "\uff5b", "[": "\uff3b"}  # full-width (｛［
 
 HARVESTED_HEADER = """\
 # Training examples labelled by the reps themselves (a confirmed diagnosis, or a correction of one),
@@ -276,6 +276,17 @@ def _cue_cores(evidence: str) -> List[str]:
     return [c for c in out if len(c) >= 2]
 
 
+_DEGREE_BEFORE = re.compile(r"(?:很|挺|特别|非常|比较|蛮|太|超|真|十分|相当)$")
+
+
+def _with_degree(text: str, masked: MaskResult, span: Span) -> Span:
+    """Include a degree word right before the cue, as the training data does ("看着[很随和]")."""
+    m = _DEGREE_BEFORE.search(masked.text[: span.start])
+    if m and not _negated(normalize(masked.text), m.start()):
+        return Span(m.start(), span.end, span.entity)
+    return span
+
+
 def _spans_of(text: str, masked: MaskResult, needles: Iterable[str], entity: str, normalised: bool,
               skip_negated: bool = True) -> List[Span]:
     """Spans (masked-text offsets) of every un-negated occurrence of the needles in `text`."""
@@ -412,10 +423,21 @@ class Correction:
 def read_correction(description: Turn, correction: Turn) -> Correction:
     """What the rep changed: the correction's `customer_profile` values that differ from the
     description's; when the NLU read none, the profile slots the correction action set."""
+    from keqing.taxonomy import ENTITY_VALUES
+
     values: Dict[str, Any] = {}
     evidence: Dict[str, List[str]] = {}
+    # dimension entities the profiler left in place (button payloads such as /correct_profile{"style_amiable": …})
+    for ent in correction.entities:
+        mapped = ENTITY_VALUES.get(str(ent.get("entity")))
+        if mapped and mapped[0] not in values and not _same(mapped[0], mapped[1], _profile_value(description.profile, mapped[0])):
+            values[mapped[0]] = mapped[1]
+            start, end = ent.get("start"), ent.get("end")
+            evidence[mapped[0]] = [correction.text[start:end]] if start is not None and end is not None else []
     share_ev = set((correction.profile.get("share") or {}).get("evidence") or [])
     for dim in PROFILE_DIMS:
+        if dim in values:
+            continue
         entry = correction.profile.get(dim)
         if not entry or entry.get("value") is None:
             continue
@@ -506,7 +528,7 @@ class Labeller:
         spans = _spans_of(turn.text, masked, needles, entity, normalised=True)
         if not spans:
             spans = _spans_of(turn.text, masked, self.lexicon.phrases(dim, str(value)), entity, normalised=True)
-        return spans
+        return [_with_degree(turn.text, masked, s) for s in spans]
 
     def _low_confidence(self, turn: Turn) -> str:
         if turn.confidence < self.min_confidence:
@@ -680,6 +702,12 @@ def known_texts(nlu_dir: Path, harvested: Path, pending: Path, heldout_dir: Opti
         if path.exists():
             for _intent, text in _examples_of(_load_yaml(path)):
                 known.add(text, source)
+    if nlu_dir.is_dir():
+        for path in sorted([*nlu_dir.rglob("*.yml"), *nlu_dir.rglob("*.yaml")]):
+            if path.resolve() == harvested.resolve():
+                continue
+            for _intent, text in _examples_of(_load_yaml(path)):
+                known.add(text, "training")
     if heldout_dir and Path(heldout_dir).is_dir():
         desc = Path(heldout_dir) / "descriptions.yml"
         if desc.exists():
@@ -690,12 +718,6 @@ def known_texts(nlu_dir: Path, harvested: Path, pending: Path, heldout_dir: Opti
             if path.name != "descriptions.yml":
                 for _intent, text in _examples_of(_load_yaml(path)):
                     known.add(text, "heldout")
-    if nlu_dir.is_dir():
-        for path in sorted([*nlu_dir.rglob("*.yml"), *nlu_dir.rglob("*.yaml")]):
-            if path.resolve() == harvested.resolve():
-                continue
-            for _intent, text in _examples_of(_load_yaml(path)):
-                known.add(text, "training")
     return known
 
 
@@ -785,6 +807,7 @@ class HarvestResult:
     watermark_before: int
     watermark_after: int
     events: int = 0
+    last_event_id: int = 0  # the newest event read
     user_messages: int = 0
     conversations: int = 0
     labelled: Dict[str, int] = field(default_factory=dict)  # confirmed / corrected
@@ -807,14 +830,35 @@ class HarvestResult:
 ProgressCallback = Callable[[int, int], None]  # (events done, events total)
 
 
+# the event types the harvest looks at (bot utterances and the rest are not read)
+READ_TYPES = ("user", "action", "slot", "rewind", *sorted(BOUNDARY_EVENTS))
+
+
+def _slim(data: Dict[str, Any]) -> Dict[str, Any]:
+    """Only what the harvest uses, so that a big first harvest fits in memory."""
+    out = {k: data[k] for k in ("event", "text", "timestamp", "name", "value") if k in data}
+    parse = data.get("parse_data")
+    if isinstance(parse, dict):
+        out["parse_data"] = {
+            "text": parse.get("text"),
+            "intent": parse.get("intent"),
+            "entities": [e for e in (parse.get("entities") or []) if isinstance(e, dict)
+                         and (e.get("entity") in ("customer", "share") or e.get("entity") in VALUE_ENTITIES.values())],
+            "intent_ranking": (parse.get("intent_ranking") or [])[:5],
+            "customer_profile": parse.get("customer_profile"),
+        }
+    return out
+
+
 def _read_rows(engine: Engine, after_id: int, on_progress: Optional[ProgressCallback]) -> List[EventRow]:
+    where = (EVENTS.c.id > after_id) & EVENTS.c.type_name.in_(READ_TYPES)
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(EVENTS).where(EVENTS.c.id > after_id)).scalar_one()
+        total = conn.execute(select(func.count()).select_from(EVENTS).where(where)).scalar_one()
         if on_progress:
             on_progress(0, total)
         result = conn.execution_options(stream_results=True).execute(
             select(EVENTS.c.id, EVENTS.c.sender_id, EVENTS.c.type_name, EVENTS.c.timestamp, EVENTS.c.data)
-            .where(EVENTS.c.id > after_id)
+            .where(where)
             .order_by(EVENTS.c.id)
         )
         rows: List[EventRow] = []
@@ -824,8 +868,8 @@ def _read_rows(engine: Engine, after_id: int, on_progress: Optional[ProgressCall
                 break
             for r in chunk:
                 try:
-                    data = json.loads(r.data) if r.data else {}
-                except ValueError:
+                    data = _slim(json.loads(r.data)) if r.data else {}
+                except (ValueError, TypeError, AttributeError):
                     data = {}
                 rows.append(EventRow(int(r.id), str(r.sender_id), str(r.type_name), float(r.timestamp or 0.0), data))
             if on_progress:
@@ -896,6 +940,7 @@ def harvest(
         raise HarvestError(f"cannot read the tracker store {display_url(tracker_url)}: {exc}") from exc
 
     result.events = len(rows)
+    result.last_event_id = rows[-1].id if rows else before
     by_sender: Dict[str, List[EventRow]] = {}
     for row in rows:
         by_sender.setdefault(row.sender, []).append(row)

@@ -98,6 +98,7 @@ class ModelRegistry:
         candidate = self._inside(candidate)
         old = self.current()
         if old is not None and old.name == candidate.name:
+            self.pin()
             return self.previous(), candidate
         self._write(self.previous_file, old)
         self._write(self.current_file, candidate)

@@ -100,9 +100,9 @@ def pack(sections: Sequence[str], buttons: Sequence[Button] = (), limit: int = M
             current = section
     if current or not messages:
         messages.append(current)
-    replies = [Reply(text) for text in messages]
-    replies[-1].buttons = list(buttons)
-    return replies
+    out = [Reply(text) for text in messages]
+    out[-1].buttons = list(buttons)
+    return out
 
 
 def _who(customer: Optional[str]) -> str:

@@ -190,6 +190,12 @@ def model_parser(model: Path) -> ev.Parser:
     """The trained model as `text -> {"intent", "customer_profile"}` (loads Rasa)."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    try:  # Rasa's structlog prints every parse at debug level unless configured
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.WARNING)
+    except ImportError:  # pragma: no cover - other Rasa versions
+        pass
     from components.parser import load_parser
 
     parse = load_parser(str(model))

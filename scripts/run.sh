@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/actions.sh
-model=$(bash scripts/train.sh | tail -1)
+model=$(bash scripts/model.sh | tail -1)
 trap stop_action_server EXIT INT TERM
 start_action_server
 echo "客情参谋已就绪(模型 $model)。输入 /stop 退出。"

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/actions.sh
-model=$(bash scripts/train.sh | tail -1)
+model=$(bash scripts/model.sh | tail -1)
 .venv/bin/python -m keqing channels --write var/credentials.runtime.yml
 trap stop_action_server EXIT INT TERM
 start_action_server

@@ -5,8 +5,6 @@ the database (migrated + `kb load` of knowledge/) is shared by the tests of a mo
 """
 from __future__ import annotations
 
-import re
-
 import pytest
 from sqlalchemy.future import create_engine
 
@@ -136,6 +134,18 @@ async def test_form_takes_the_name_and_attaches_the_nameless_description(kb_url:
     turn = await rep.say(FORM, "一半吧", "provide_share", profile(stage=dim("稳定合作", "一半"), share=dim(50, "一半")))
     assert turn.slots()["stage"] == "稳定合作" and turn.slots()["share"] == 50.0
     assert mem.profile(rep.channel, rep.sender, "赵总").get("stage") == "稳定合作"
+
+
+async def test_a_name_alone_answers_the_forms_question_through_diagnose(kb_url: str) -> None:
+    rep = Rep()
+    desc = "这人特别能聊,爱面子"
+    await rep.say(DIAGNOSE, desc, "describe_customer", profile(style=dim("表达型", "特别能聊", "爱面子")))
+    rep.events.append({"event": "slot", "name": "requested_slot", "value": "customer"})
+    turn = await rep.say(DIAGNOSE, "吴总", "describe_customer", profile(), entities(customer="吴总"))
+    assert "吴总偏表达型(孔雀):‘特别能聊’‘爱面子’" in turn.text
+    assert turn.slots()["customer"] == "吴总" and turn.slots()["style"] == "表达型"
+    stored = fresh_memory(kb_url).profile(rep.channel, rep.sender, "吴总")
+    assert stored.values["style"].message == desc
 
 
 def _form_tracker(text: str, requested: str, intent: str = "nlu_fallback", **kw):
@@ -502,6 +512,28 @@ async def test_channel_defaults_to_rest_when_the_tracker_has_none(kb_url: str) -
 
 
 def test_every_action_in_the_domain_is_registered() -> None:
+    import inspect
+
+    import yaml
+    from rasa_sdk import Action
+    from rasa_sdk.executor import ActionExecutor
+    from rasa_sdk.utils import all_subclasses
+
+    from keqing.config import REPO_ROOT
+
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    ours = {cls().name() for cls in all_subclasses(Action)
+            if cls.__module__.startswith("actions.") and not inspect.isabstract(cls)}
+    assert ours == set(domain["actions"])
+    assert ours <= set(executor.actions)
+
+
+async def test_through_the_action_server_executor(kb_url: str) -> None:
+    """The way `rasa run actions` calls us: JSON in, JSON-serialisable events and responses out."""
+    import json
+
     import yaml
     from rasa_sdk.executor import ActionExecutor
 
@@ -510,5 +542,18 @@ def test_every_action_in_the_domain_is_registered() -> None:
     domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
     executor = ActionExecutor()
     executor.register_package("actions")
-    assert set(domain["actions"]) == set(executor.actions)
-    assert re.fullmatch(r"[a-z_]+", "".join(executor.actions))
+    tracker = make_tracker(WANG_TEXT, "describe_customer", entities(customer="王总"), WANG_PROFILE,
+                           sender="executor-rep", channel="rest")
+    call = {"next_action": "action_diagnose", "sender_id": "executor-rep", "tracker": tracker.current_state(),
+            "domain": domain, "version": "3.6.2"}
+    call["tracker"]["events"] = tracker.events
+    result = json.loads(json.dumps(await executor.run(call), ensure_ascii=False))
+    assert "‘说一不二’" in result["responses"][0]["text"]
+    assert {"event": "slot", "timestamp": None, "name": "stage", "value": "初期合作"} in result["events"]
+    # the form, with the domain's real form definition
+    tracker = make_tracker("赵总", "nlu_fallback", slots={"requested_slot": "customer"}, sender="executor-rep")
+    call = {"next_action": "validate_profile_form", "sender_id": "executor-rep", "tracker": tracker.current_state(),
+            "domain": domain, "version": "3.6.2"}
+    call["tracker"]["events"] = tracker.events
+    result = await executor.run(call)
+    assert {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}["customer"] == "赵总"

@@ -26,19 +26,20 @@ REPO = Path(__file__).resolve().parent.parent
 # -- migrations ----------------------------------------------------------------------
 def test_migrations_create_exactly_the_models(db_url: str) -> None:
     migrate(db_url)
-    assert current_revision(db_url) == head_revision() == "0002"
+    assert current_revision(db_url) == head_revision()
+    assert head_revision() >= "0002"
     with get_engine(db_url).connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), metadata)
     assert diff == []
     migrate(db_url)  # a second upgrade is a no-op
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == head_revision()
 
 
 def test_migrate_to_0001_then_head(db_url: str) -> None:
     migrate(db_url, "0001")
     assert current_revision(db_url) == "0001"
     migrate(db_url)
-    assert current_revision(db_url) == "0002"
+    assert current_revision(db_url) == head_revision()
 
 
 # -- the real knowledge base ----------------------------------------------------------

@@ -12,6 +12,7 @@ from keqing.db.kb_models import (
     KbStage,
     KbStep,
 )
+from keqing.db.harvest_models import HarvestWatermark
 from keqing.db.memory_models import (
     MemAssessment,
     MemAssessmentValue,
@@ -28,6 +29,7 @@ __all__ = [
     "Base",
     "metadata",
     "KB_TABLES",
+    "HarvestWatermark",
     "KbAlias",
     "KbCompliance",
     "KbCue",

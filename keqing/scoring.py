@@ -97,25 +97,52 @@ def _confidence(top: float, total: float) -> float:
     return round(max(0.3, min(0.99, share_of_votes * strength)), 2)
 
 
-def score_dimension(text: str, norm: str, signals: Iterable[Signal]) -> Optional[dict]:
+@dataclass(frozen=True)
+class ClassifierVote:
+    """A sentence-level classifier's view of one dimension: probabilities per value (the 'none' class
+    under NONE) and, for its best value, the spans that support it."""
+
+    probs: Dict[str, float]
+    spans: Dict[str, List[tuple]]
+
+
+NONE = "__none__"
+CLASSIFIER_WEIGHT = 1.2
+CLASSIFIER_MIN_PROB = 0.3
+NEGATED_DAMPING = 0.2  # the classifier saw the negated cue too
+
+
+def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optional[ClassifierVote] = None) -> Optional[dict]:
     scores: Dict[str, float] = {}
     spans: Dict[str, List[Signal]] = {}
+    damp: Dict[str, float] = {}
     for sig in _merge_overlaps(list(signals)):
         if negated(norm, sig.start):
+            damp[sig.value] = NEGATED_DAMPING
             continue
-        w = sig.weight * position_weight(norm, sig.start, sig.end)
+        pw = position_weight(norm, sig.start, sig.end)
+        if pw < 1:
+            damp[sig.value] = min(damp.get(sig.value, 1.0), pw)
+        w = sig.weight * pw
         if w <= 0:
             continue
         scores[sig.value] = scores.get(sig.value, 0.0) + w
         spans.setdefault(sig.value, []).append(sig)
+    if vote is not None:
+        for value, p in vote.probs.items():
+            if value != NONE and p >= CLASSIFIER_MIN_PROB:
+                scores[value] = scores.get(value, 0.0) + CLASSIFIER_WEIGHT * p * damp.get(value, 1.0)
     if not scores:
         return None
     value, top = max(scores.items(), key=lambda kv: kv[1])
     if top < MIN_SCORE:
         return None
+    pieces = [(s.start, s.end) for s in spans.get(value, [])]
+    if not pieces and vote is not None:
+        pieces = list(vote.spans.get(value, []))
     evidence: List[str] = []
-    for sig in sorted(spans[value], key=lambda s: s.start):
-        piece = text[sig.start : sig.end]
+    for start, end in sorted(pieces):
+        piece = text[start:end]
         if piece.strip() and piece not in evidence:
             evidence.append(piece)
     return {"value": value, "confidence": _confidence(top, sum(scores.values())), "evidence": evidence}
@@ -124,7 +151,8 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal]) -> Optional
 _PARSE = object()
 
 
-def build_profile(text: str, signals: Iterable[Signal], share=_PARSE) -> dict:
+def build_profile(text: str, signals: Iterable[Signal], share=_PARSE,
+                  votes: Optional[Dict[str, ClassifierVote]] = None) -> dict:
     """The `customer_profile` of the interface: style, motive, stage, grade, share.
 
     `share` is the already parsed share (or None for none); by default the text is parsed here."""
@@ -135,7 +163,8 @@ def build_profile(text: str, signals: Iterable[Signal], share=_PARSE) -> dict:
         share = parse_share(text)
     profile: dict = {}
     for dim in PROFILE_DIMENSIONS:
-        profile[dim] = score_dimension(text, norm, (s for s in signals if s.dimension == dim))
+        vote = (votes or {}).get(dim)
+        profile[dim] = score_dimension(text, norm, (s for s in signals if s.dimension == dim), vote)
     if share is not None:
         profile["share"] = {"value": share.value, "confidence": share.confidence, "evidence": [share.text]}
         profile["stage"] = {

@@ -13,13 +13,13 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from components.cue_matcher import CUES_KEY
 from components.profile_classifier import VOTES_KEY
 from keqing.names import find_names
-from keqing.scoring import Signal, build_profile
+from keqing.scoring import Signal, build_profile, describes_customer
 from keqing.share import parse_share
 from keqing.taxonomy import entity_value
 
@@ -72,5 +72,8 @@ class CustomerProfiler(GraphComponent):
             share = parse_share(text)
             profile = build_profile(text, signals, share, votes=message.get(VOTES_KEY))
             message.set(PROFILE_KEY, profile, add_to_output=True)
+            rescued = describes_customer(message.get(INTENT) or {}, profile)
+            if rescued:
+                message.set(INTENT, rescued, add_to_output=True)
             message.set(ENTITIES, self._entities(text, model_entities, share), add_to_output=True)
         return messages

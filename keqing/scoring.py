@@ -175,3 +175,18 @@ def build_profile(text: str, signals: Iterable[Signal], share=_PARSE,
     else:
         profile["share"] = None
     return {k: profile[k] for k in ("style", "motive", "stage", "grade", "share")}
+
+
+FALLBACK_INTENT = "nlu_fallback"
+RESCUE_MIN_CONFIDENCE = 0.5
+
+
+def describes_customer(intent: dict, profile: dict) -> Optional[dict]:
+    """A message the intent classifier could not place but that carries clear customer cues is a
+    description: the rep should get a diagnosis, not "please rephrase". Returns the new intent or None."""
+    if (intent or {}).get("name") != FALLBACK_INTENT:
+        return None
+    confs = [d["confidence"] for d in profile.values() if isinstance(d, dict) and d.get("evidence")]
+    if not confs or max(confs) < RESCUE_MIN_CONFIDENCE:
+        return None
+    return {"name": "describe_customer", "confidence": round(max(confs), 4)}

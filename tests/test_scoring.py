@@ -74,3 +74,14 @@ def test_weak_model_only_signal_is_not_enough():
 def test_empty_text():
     p = build_profile("", [])
     assert p == {"style": None, "motive": None, "stage": None, "grade": None, "share": None}
+
+
+def test_fallback_with_customer_cues_becomes_a_description():
+    from keqing.scoring import describes_customer
+
+    text = "王总说一不二"
+    profile = build_profile(text, [sig(text, "说一不二", "style", "支配型"), sig(text, "说一不二", "style", "支配型", 0.9, "model")])
+    rescued = describes_customer({"name": "nlu_fallback", "confidence": 0.45}, profile)
+    assert rescued["name"] == "describe_customer"
+    assert describes_customer({"name": "greet", "confidence": 0.9}, profile) is None
+    assert describes_customer({"name": "nlu_fallback"}, build_profile("啊啊", [])) is None

@@ -30,6 +30,14 @@ class _DimModel:
     classes: List[str]
 
 
+_PUNCT = set(",.!?;:，。！？；：、\"'“”‘’()（）[]【】<>《》~～-—_/\\|@#$%^&*+=` \t\n")
+
+
+def _wordlike(gram: str) -> bool:
+    """Evidence must read as words: no punctuation or spaces, not a lone Latin fragment."""
+    return not any(c in _PUNCT for c in gram) and not gram.isascii()
+
+
 def _vectorizer(vocabulary=None, idf=None):
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -45,7 +53,7 @@ class ProfileClassifier:
         self.models: Dict[str, _DimModel] = models or {}
 
     @classmethod
-    def fit(cls, samples: Dict[str, List[Tuple[str, Optional[str]]]], c: float = 4.0) -> "ProfileClassifier":
+    def fit(cls, samples: Dict[str, List[Tuple[str, Optional[str]]]], c: float = 20.0) -> "ProfileClassifier":
         """samples: dimension -> [(text, value or None)]."""
         from sklearn.linear_model import LogisticRegression
 
@@ -115,7 +123,7 @@ class ProfileClassifier:
             for i in range(len(norm) - n + 1):
                 gram = norm[i : i + n]
                 j = m.vocabulary.get(gram)
-                if j is not None and gram.strip() == gram and row[j] > 0:
+                if j is not None and row[j] > 0 and _wordlike(gram):
                     scored.append((row[j] * m.idf[j], i, i + n))
         scored.sort(reverse=True)
         spans: List[Tuple[int, int]] = []

@@ -109,6 +109,8 @@ class ClassifierVote:
 NONE = "__none__"
 CLASSIFIER_WEIGHT = 1.2
 CLASSIFIER_MIN_PROB = 0.3
+# With no cue span behind it, a classifier vote alone must be this sure (5-fold CV on the training data).
+CLASSIFIER_ONLY_MIN_PROB = 0.3
 NEGATED_DAMPING = 0.2  # the classifier saw the negated cue too
 
 
@@ -130,7 +132,8 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
         spans.setdefault(sig.value, []).append(sig)
     if vote is not None:
         for value, p in vote.probs.items():
-            if value != NONE and p >= CLASSIFIER_MIN_PROB:
+            floor = CLASSIFIER_MIN_PROB if value in spans else CLASSIFIER_ONLY_MIN_PROB
+            if value != NONE and p >= floor:
                 scores[value] = scores.get(value, 0.0) + CLASSIFIER_WEIGHT * p * damp.get(value, 1.0)
     if not scores:
         return None

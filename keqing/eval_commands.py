@@ -64,7 +64,17 @@ def _lexicon_parser() -> ev.Parser:
     return lambda text: {"intent": None, "customer_profile": ev.profile_from_votes(matcher.match(text))}
 
 
+def _quiet_rasa() -> None:
+    # Rasa logs every parse at debug level through structlog; an evaluation prints tables only.
+    import structlog
+
+    for name in ("rasa", "tensorflow", "absl"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+
+
 def run(args: argparse.Namespace) -> int:
+    _quiet_rasa()
     examples = ev.load_heldout(Path(args.heldout))
     reports: List[ev.Report] = [ev.evaluate("客情参谋 pipeline", examples, _model_parser(args.model))]
     if args.lexicon_baseline:

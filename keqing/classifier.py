@@ -51,6 +51,9 @@ def _vectorizer(vocabulary=None, idf=None):
 class ProfileClassifier:
     def __init__(self, models: Optional[Dict[str, _DimModel]] = None) -> None:
         self.models: Dict[str, _DimModel] = models or {}
+        # Built once: sklearn validates a fixed vocabulary on construction, which costs more than
+        # the prediction itself.
+        self._vectorizers: Dict[str, object] = {}
 
     @classmethod
     def fit(cls, samples: Dict[str, List[Tuple[str, Optional[str]]]], c: float = 20.0) -> "ProfileClassifier":
@@ -89,8 +92,10 @@ class ProfileClassifier:
             models[dim] = _DimModel(m["vocabulary"], arrays["idf"], arrays["coef"], arrays["intercept"], m["classes"])
         return cls(models)
 
-    def _features(self, m: _DimModel, norm: str):
-        vec = _vectorizer(m.vocabulary, m.idf)
+    def _features(self, dim: str, m: _DimModel, norm: str):
+        vec = self._vectorizers.get(dim)
+        if vec is None:
+            vec = self._vectorizers[dim] = _vectorizer(m.vocabulary, m.idf)
         return vec.transform([norm])
 
     def predict(self, text: str) -> Dict[str, Dict[str, float]]:
@@ -98,7 +103,7 @@ class ProfileClassifier:
         norm = normalize(text)
         out = {}
         for dim, m in self.models.items():
-            x = self._features(m, norm)
+            x = self._features(dim, m, norm)
             logits = x @ m.coef.T + m.intercept
             logits = np.asarray(logits).ravel()
             if len(m.classes) == 2 and m.coef.shape[0] == 1:  # binary LR keeps one row

@@ -51,10 +51,8 @@ def to_simplified(text: str) -> str:
     return "".join(out)
 
 
-def normalize(text: Optional[str]) -> str:
-    """Same-length normal form: half-width ASCII, Simplified Chinese, control characters → space."""
-    if not text:
-        return ""
+@functools.lru_cache(maxsize=4096)
+def _normalize(text: str) -> str:
     chars = []
     for ch in text:
         ch = _half_width(ch)
@@ -62,6 +60,16 @@ def normalize(text: Optional[str]) -> str:
             ch = " "
         chars.append(ch)
     return to_simplified("".join(chars))
+
+
+def normalize(text: Optional[str]) -> str:
+    """Same-length normal form: half-width ASCII, Simplified Chinese, control characters → space.
+
+    Cached: one message is normalised by the tokenizer, the cue matcher, the classifier, the share
+    parser and the scorer in turn."""
+    if not text:
+        return ""
+    return _normalize(text)
 
 
 def clean_input(text: Optional[str], limit: int = MAX_CHARS) -> str:

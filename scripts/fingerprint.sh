@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 {
   find config.yml domain.yml requirements.lock data/nlu data/stories data/rules knowledge components \
-       keqing/text.py keqing/tokenize.py keqing/lexicon.py keqing/cues.py keqing/resources \
+       keqing/text.py keqing/tokenize.py keqing/lexicon.py keqing/cues.py keqing/classifier.py keqing/resources \
        -type f \( -name '*.yml' -o -name '*.py' -o -name '*.txt' -o -name '*.lock' \) \
        -not -path '*/__pycache__/*' 2>/dev/null | LC_ALL=C sort
 } | while read -r f; do printf '%s\n' "$f"; cat "$f"; done | sha256sum | cut -c1-12

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from keqing.db import get_engine
-from keqing.db.errors import MemoryUnavailable
+from keqing.db.errors import translate_db_errors, MemoryUnavailable
 from keqing.db.memory_models import (
     MemAssessment,
     MemAssessmentValue,
@@ -149,15 +149,7 @@ def _now() -> datetime:
     return datetime.utcnow()
 
 
-def _guard(method: Callable[..., T]) -> Callable[..., T]:
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            return method(*args, **kwargs)
-        except DBAPIError as exc:
-            raise MemoryUnavailable(f"customer memory unavailable: {exc.orig}") from exc
-
-    return wrapper
+_guard = translate_db_errors(MemoryUnavailable, "customer memory")
 
 
 def _check_value(dimension: str, value: Any) -> str:

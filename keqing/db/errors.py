@@ -12,3 +12,23 @@ class KnowledgeUnavailable(KeqingDBError):
 
 class MemoryUnavailable(KeqingDBError):
     """The customer memory cannot be reached or has not been migrated."""
+
+
+def translate_db_errors(error: type, what: str):
+    """Decorator: driver/connection errors (SQLAlchemy DBAPIError) become `error`, so callers can
+    answer the rep politely instead of showing a traceback."""
+    import functools
+
+    from sqlalchemy.exc import DBAPIError
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except DBAPIError as exc:
+                raise error(f"{what} unavailable: {exc.orig}") from exc
+
+        return wrapper
+
+    return decorate

@@ -21,7 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from keqing.db import get_engine
-from keqing.db.errors import KnowledgeUnavailable
+from keqing.db.errors import translate_db_errors, KnowledgeUnavailable
 from keqing.db.kb_models import KbAlias, KbCompliance, KbCue, KbItem, KbItemText, KbMeta, KbOpportunity, KbStage, KbStep
 from keqing.kb.normalize import normalize_term, normalize_text
 
@@ -133,17 +133,7 @@ class Regression:
     signs: Dict[str, Tuple[str, ...]]  # stage name -> regression signs in that stage
 
 
-def _guard(method: Callable[..., T]) -> Callable[..., T]:
-    """Turn driver/connection errors into KnowledgeUnavailable."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            return method(*args, **kwargs)
-        except DBAPIError as exc:
-            raise KnowledgeUnavailable(f"knowledge base unavailable: {exc.orig}") from exc
-
-    return wrapper
+_guard = translate_db_errors(KnowledgeUnavailable, "knowledge base")
 
 
 class KnowledgeBase:

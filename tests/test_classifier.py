@@ -50,3 +50,23 @@ def test_evidence_spans_are_in_the_text_as_typed(clf):
     profile = build_profile(text, [], votes={"style": v})
     assert profile["style"]["value"] == "支配型"
     assert profile["style"]["evidence"] and all(e in text for e in profile["style"]["evidence"])
+
+
+@pytest.mark.parametrize("text", ["李总特别强势", "李總  特別強勢!! OK", "PPT   只看两页", "强", "", "   ", "数据数据数据问得很细"])
+def test_fast_features_equal_sklearn_tfidf(clf, text):
+    """predict() computes TF-IDF itself for speed; it must equal the vectorizer it was trained with."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from keqing.classifier import NGRAMS
+    from keqing.text import normalize
+
+    m = clf.models["style"]
+    vec = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, lowercase=True,
+                          vocabulary=m.vocabulary)
+    vec.idf_ = m.idf
+    logits = np.asarray(vec.transform([normalize(text)]) @ m.coef.T).ravel() + m.intercept
+    e = np.exp(logits - logits.max())
+    expected = dict(zip(m.classes, e / e.sum()))
+    assert clf.predict(text)["style"] == pytest.approx(expected, abs=1e-9)
+

@@ -21,9 +21,11 @@ _SENTENCE = re.compile(r"[。!！?？;；\n]")
 _CLAUSE = re.compile(r"[,，。!！?？;；、\n]")
 _NEGATORS = re.compile(r"(?:不是|并不|并非|不算|不太|不怎么|没那么|没有那么|一点也不|一点都不|从不|从来不|谈不上|算不上|不像|没啥|不)(?:那种|那么|很|特别|太|是)?$")
 _CONTRAST = re.compile(r"但是|但|可是|不过|其实|实际上|事实上|然而|却|骨子里|本质上|真正|反而|说到底")
-_SURFACE = re.compile(r"表面上|表面|看起来|看上去|看着|乍一看|一开始|刚开始|以前|之前|原来")
+# Concessive openers: what follows them is what a later contrast overrides.
+_SURFACE = re.compile(r"表面上|表面|看起来|看上去|看着|看似|貌似|乍一看|乍看|别看|虽然|虽说|尽管|一开始|刚开始|以前|之前|原来")
 
 MIN_SCORE = 0.45
+MIN_MODEL_SPAN = 2  # characters
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,11 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
         scores[sig.value] = scores.get(sig.value, 0.0) + w
         spans.setdefault(sig.value, []).append(sig)
     if vote is not None:
+        # The classifier reads n-grams, not syntax: when the spans that support its best value are
+        # all negated ("不是那种好商量的人"), its vote for that value is damped like a negated cue.
+        for value, pieces in vote.spans.items():
+            if pieces and all(negated(norm, start) for start, _ in pieces):
+                damp[value] = min(damp.get(value, 1.0), NEGATED_DAMPING)
         for value, p in vote.probs.items():
             floor = CLASSIFIER_MIN_PROB if value in spans else CLASSIFIER_ONLY_MIN_PROB
             if value != NONE and p >= floor:
@@ -161,7 +168,8 @@ def build_profile(text: str, signals: Iterable[Signal], share=_PARSE,
     `share` is the already parsed share (or None for none); by default the text is parsed here."""
     text = text or ""
     norm = normalize(text)
-    signals = list(signals)
+    # A single character ("很") is never a cue; DIET sometimes tags one, and it would be shown as evidence.
+    signals = [s for s in signals if s.source != "model" or s.end - s.start >= MIN_MODEL_SPAN]
     if share is _PARSE:
         share = parse_share(text)
     profile: dict = {}

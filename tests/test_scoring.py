@@ -48,6 +48,28 @@ def test_contrast_with_but():
     assert p["style"]["value"] == "分析型"
 
 
+
+def test_classifier_vote_resting_on_a_negated_phrase_is_damped():
+    from keqing.scoring import ClassifierVote
+
+    text = "他不是那种好脾气的人,定下来的事谁也别想改"
+    start = text.index("好脾气")
+    vote = ClassifierVote({"和蔼型": 0.5, "支配型": 0.42, "__none__": 0.08}, {"和蔼型": [(start, start + 3)]})
+    p = build_profile(text, [], votes={"style": vote})
+    assert p["style"]["value"] == "支配型"
+    # the same vote without the negation stands
+    plain = "他是那种好脾气的人,定下来的事谁也别想改"
+    s2 = plain.index("好脾气")
+    vote2 = ClassifierVote({"和蔼型": 0.5, "支配型": 0.42, "__none__": 0.08}, {"和蔼型": [(s2, s2 + 3)]})
+    assert build_profile(plain, [], votes={"style": vote2})["style"]["value"] == "和蔼型"
+
+
+def test_concessive_opener_marks_what_the_contrast_overrides():
+    for opener in ("看似", "别看他", "虽然"):
+        text = f"{opener}挺随和,可是谈判时一步都不让"
+        p = build_profile(text, [sig(text, "随和", "style", "和蔼型"), sig(text, "一步都不让", "style", "支配型", 0.36, "model")])
+        assert p["style"]["value"] == "支配型", opener
+
 def test_evidence_is_substring_of_traditional_text_as_typed():
     text = "王總說一不二,我們佔三成"
     p = build_profile(text, [sig(text, "说一不二", "style", "支配型")])
@@ -69,6 +91,12 @@ def test_weak_model_only_signal_is_not_enough():
     text = "他这个人吧"
     p = build_profile(text, [Signal("style", "分析型", 0, 2, 0.2, "model")])
     assert p["style"] is None
+
+
+def test_single_character_model_span_is_no_evidence():
+    text = "毛经理很配合,要求基本都答应"
+    p = build_profile(text, [Signal("style", "支配型", 3, 4, 0.8, "model"), sig(text, "很配合", "style", "和蔼型", 0.5, "model")])
+    assert p["style"]["value"] == "和蔼型" and p["style"]["evidence"] == ["很配合"]
 
 
 def test_empty_text():

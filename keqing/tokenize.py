@@ -101,5 +101,11 @@ def tokenize(text: str) -> List[Tok]:
     return tokens
 
 
+def segmenter():
+    """The project's jieba instance with the sales dictionary loaded."""
+    load_userdicts()
+    return _jieba()
+
+
 def words(text: str) -> Sequence[str]:
     return [t.text for t in tokenize(text)]

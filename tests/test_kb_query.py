@@ -156,6 +156,18 @@ def test_compliance_no_match(kb: KnowledgeBase) -> None:
     assert kb.compliance_match("王总说一不二，现在三成份额") is None
 
 
+@pytest.mark.parametrize("text", ["利用他们内部矛盾", "利用一下内部的矛盾", "利用內部矛盾"])
+def test_real_compliance_trigger_with_words_between(real_kb: KnowledgeBase, text: str) -> None:
+    found = real_kb.compliance_match(text)
+    assert found is not None and found.matched == "利用内部矛盾"
+
+
+@pytest.mark.parametrize("text", ["利用周末把内部资料整理完,矛盾的地方再说", "红色的包装", "他们内部没矛盾,我们利用好就行"])
+def test_real_compliance_trigger_words_stay_close_and_in_order(real_kb: KnowledgeBase, text: str) -> None:
+    found = real_kb.compliance_match(text)
+    assert found is None or found.matched != "利用内部矛盾"
+
+
 def test_regression(kb: KnowledgeBase) -> None:
     reg = kb.regression()
     assert reg.name == "关系倒退" and [s.order for s in reg.steps] == [1, 2]
@@ -222,7 +234,8 @@ def test_real_explain_concepts(real_kb: KnowledgeBase, term: str, group: str) ->
     assert found is not None and found.kind == "concept" and found.details["group"] == group
 
 
-@pytest.mark.parametrize("text", ["能不能给采购一点回扣", "要不要包个红包给他", "过节要不要送礼", "他要好处费"])
+@pytest.mark.parametrize("text", ["能不能给采购一点回扣", "要不要包个红包给他", "过节要不要送礼", "他要好处费",
+                                  "能不能利用他们内部的矛盾", "私下给他返点行吗"])
 def test_real_compliance_match(real_kb: KnowledgeBase, text: str) -> None:
     found = real_kb.compliance_match(text)
     assert found is not None and "反不正当竞争法" in found.refusal and found.alternatives

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Tuple
+from functools import lru_cache
+from typing import List, Tuple
 
 from keqing.names import name_key
 from keqing.text import normalize
@@ -56,3 +57,38 @@ def customer_display_name(name: str) -> str:
 def normalize_text(text: str) -> str:
     """Running text for substring search (keeps everything but folds script, width and case)."""
     return to_simplified(text or "").lower()
+
+
+# Between the words of a trigger a rep may insert a few characters ("利用他们内部矛盾" for
+# "利用内部矛盾"), never a clause break.
+_TRIGGER_GAP = r"[^,，。.!！?？;；\n]{0,4}"
+
+
+def _sub_words(word: str) -> List[str]:
+    """A compound split into the dictionary words it is made of (内部矛盾 → 内部 / 矛盾), else itself."""
+    from keqing.tokenize import segmenter
+
+    if len(word) < 3:
+        return [word]
+    known = {w for w in segmenter().cut_for_search(word) if 1 < len(w) < len(word)}
+    parts, i = [], 0
+    while i < len(word):
+        for j in range(len(word), i + 1, -1):
+            if word[i:j] in known:
+                parts.append(word[i:j])
+                i = j
+                break
+        else:
+            return [word]
+    return parts
+
+
+@lru_cache(maxsize=1024)
+def trigger_pattern(trigger: str) -> "re.Pattern[str]":
+    """A pattern for a compliance trigger over `normalize_text` text: its words in order, each whole,
+    at most a few characters apart within one clause. A one-word trigger matches only as typed."""
+    from keqing.tokenize import words
+
+    norm = normalize_text(trigger)
+    parts = [p for w in words(norm) if w.strip() for p in _sub_words(w)] or [norm]
+    return re.compile(_TRIGGER_GAP.join(re.escape(p) for p in parts))

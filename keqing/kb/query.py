@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from keqing.db import get_engine
 from keqing.db.errors import translate_db_errors, KnowledgeUnavailable
 from keqing.db.kb_models import KbAlias, KbCompliance, KbCue, KbItem, KbItemText, KbMeta, KbOpportunity, KbStage, KbStep
-from keqing.kb.normalize import normalize_term, normalize_text
+from keqing.kb.normalize import normalize_term, normalize_text, trigger_pattern
 
 # When a term matches items of several kinds, the first kind here wins.
 KIND_PRIORITY = ("style", "motive", "grade", "stage", "regression", "style_variant", "concept", "compliance")
@@ -392,7 +392,8 @@ class KnowledgeBase:
 
     @_guard
     def compliance_match(self, text: str) -> Optional[ComplianceTopic]:
-        """The compliance topic whose trigger occurs in `text` (longest trigger wins), else None."""
+        """The compliance topic whose trigger occurs in `text` (longest trigger wins), else None. A trigger
+        of several words also matches with a few characters between them ("利用他们内部矛盾")."""
         haystack = normalize_text(text)
         with self._session() as s:
             stmt = (
@@ -400,7 +401,8 @@ class KnowledgeBase:
                 .where(KbItemText.field == "triggers")
                 .order_by(KbItemText.item_id, KbItemText.position)
             )
-            hits = [(len(trig), item_id, trig) for item_id, trig in s.execute(stmt) if normalize_text(trig) in haystack]
+            hits = [(len(trig), item_id, trig) for item_id, trig in s.execute(stmt)
+                    if normalize_text(trig) in haystack or trigger_pattern(trig).search(haystack)]
             if not hits:
                 return None
             _, item_id, trig = sorted(hits, key=lambda h: (-h[0], h[1]))[0]

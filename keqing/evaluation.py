@@ -17,9 +17,9 @@ PROFILE_DIMS = ("style", "motive", "stage", "grade")
 # Acceptance targets (macro-F1 per dimension) of the NLU issue.
 THRESHOLDS = {"style": 0.90, "stage": 0.95, "grade": 0.85, "motive": 0.85}
 INTENT_THRESHOLD = 0.85
-# What `make test` enforces: no dimension may fall below these floors (a regression guard a little
-# under the measured model; style and grade have not reached their targets yet, see docs/evaluation.md).
-FLOORS = {"style": 0.87, "stage": 0.94, "grade": 0.80, "motive": 0.86}
+# What `make test` enforces: no dimension may fall below these floors, a regression guard about 0.02
+# under the measured model (docs/evaluation.md) so that run-to-run training noise does not fail CI.
+FLOORS = {"style": 0.90, "stage": 0.96, "grade": 0.84, "motive": 0.89}
 INTENT_FLOOR = 0.86
 SHARE_TOLERANCE = 5  # points
 

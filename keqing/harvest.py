@@ -649,7 +649,7 @@ def analyse(items: List[Union[Turn, Boundary]], labeller: Labeller, now: float, 
 # ------------------------------------------------------------------------------------------ files
 
 
-def _examples_of(doc: Any) -> Iterable[Tuple[str, str]]:
+def nlu_examples(doc: Any) -> Iterable[Tuple[str, str]]:
     """(intent, example text) of a Rasa NLU YAML document."""
     if not isinstance(doc, dict):
         return
@@ -700,13 +700,13 @@ def known_texts(nlu_dir: Path, harvested: Path, pending: Path, heldout_dir: Opti
     known = KnownTexts()
     for path, source in ((harvested, "harvested"), (pending, "pending")):
         if path.exists():
-            for _intent, text in _examples_of(_load_yaml(path)):
+            for _intent, text in nlu_examples(_load_yaml(path)):
                 known.add(text, source)
     if nlu_dir.is_dir():
         for path in sorted([*nlu_dir.rglob("*.yml"), *nlu_dir.rglob("*.yaml")]):
             if path.resolve() == harvested.resolve():
                 continue
-            for _intent, text in _examples_of(_load_yaml(path)):
+            for _intent, text in nlu_examples(_load_yaml(path)):
                 known.add(text, "training")
     if heldout_dir and Path(heldout_dir).is_dir():
         desc = Path(heldout_dir) / "descriptions.yml"
@@ -716,7 +716,7 @@ def known_texts(nlu_dir: Path, harvested: Path, pending: Path, heldout_dir: Opti
                     known.add(str(item["text"]), "heldout")
         for path in sorted(Path(heldout_dir).glob("*.yml")):
             if path.name != "descriptions.yml":
-                for _intent, text in _examples_of(_load_yaml(path)):
+                for _intent, text in nlu_examples(_load_yaml(path)):
                     known.add(text, "heldout")
     return known
 

@@ -105,7 +105,7 @@ def save_conversations(url: str, conversations: Dict[str, list]) -> None:
 def training_examples(nlu_dir: Path, intent: str) -> List[str]:
     texts: List[str] = []
     for path in sorted(nlu_dir.glob("*.yml")):
-        texts += [hv.plain_text(t) for i, t in hv._examples_of(yaml.safe_load(path.read_text("utf-8"))) if i == intent]
+        texts += [hv.plain_text(t) for i, t in hv.nlu_examples(yaml.safe_load(path.read_text("utf-8"))) if i == intent]
     return texts
 
 

@@ -7,26 +7,22 @@ import pytest
 import yaml
 
 from keqing.evaluation import load_heldout
+from keqing.harvest import nlu_examples, plain_text
 from keqing.taxonomy import ENTITY_VALUES
 from keqing.text import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
-ANNOTATION = re.compile(r"\[([^\]]+)\](?:\((\w+)\)|\{[^}]*\"entity\":\s*\"(\w+)\"[^}]*\})")
+ENTITY = re.compile(r"\]\((\w+)\)|\]\{[^}]*\"entity\":\s*\"(\w+)\"")
 DESCRIPTION_INTENTS = {"describe_customer", "provide_share"}
 
 
 def _examples():
+    """(intent, plain text, annotated entity types) of every training example."""
     out = []
     for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
-            if "intent" not in block:
-                continue
-            for line in str(block.get("examples", "")).splitlines():
-                line = line.strip()
-                if line.startswith("- "):
-                    raw = line[2:].strip()
-                    entities = [m.group(2) or m.group(3) for m in ANNOTATION.finditer(raw)]
-                    out.append((block["intent"], ANNOTATION.sub(lambda m: m.group(1), raw), entities))
+        for intent, raw in nlu_examples(yaml.safe_load(path.read_text(encoding="utf-8"))):
+            entities = [m.group(1) or m.group(2) for m in ENTITY.finditer(raw)]
+            out.append((intent, plain_text(raw), entities))
     return out
 
 

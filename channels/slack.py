@@ -31,7 +31,7 @@ from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from keqing.wecom import TTLCache
+from keqing.channels.wecom import TTLCache
 
 logger = logging.getLogger(__name__)
 

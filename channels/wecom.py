@@ -1,7 +1,7 @@
 """WeChat Work (企业微信) connector for Rasa: `channels.wecom.WeComInput`.
 
 Mounted at /webhooks/wecom/webhook. A thin adapter: the protocol, de-duplication, button numbering
-and rendering live in `keqing.wecom`. The callback is answered at once (empty 200); the turn runs in
+and rendering live in `keqing.channels.wecom`. The callback is answered at once (empty 200); the turn runs in
 the background and the replies go out through the WeCom message API in a worker thread.
 
 credentials.yml:
@@ -30,7 +30,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from keqing.wecom import (
+from keqing.channels.wecom import (
     CallbackRejected,
     Inbound,
     Outgoing,

@@ -1,4 +1,4 @@
-"""Rasa component around `keqing.cues.CueMatcher`: matches the knowledge base's cue lexicon.
+"""Rasa component around `keqing.nlu.cues.CueMatcher`: matches the knowledge base's cue lexicon.
 
 The spaCy pipeline is built at training time and stored in this component's resource, i.e. inside the
 model archive. Matches are kept on the message (`keqing_cues`) for the profile component.
@@ -17,8 +17,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from keqing.cues import CueMatcher
-from keqing.lexicon import load_lexicon
+from keqing.nlu.cues import CueMatcher
+from keqing.nlu.lexicon import load_lexicon
 
 logger = logging.getLogger(__name__)
 

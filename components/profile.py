@@ -1,6 +1,6 @@
 """Rasa component that writes `customer_profile` on every parse (see shared/interfaces.md).
 
-It merges the cue matcher's spans and the trained model's cue entities with `keqing.scoring`. The cue
+It merges the cue matcher's spans and the trained model's cue entities with `keqing.nlu.scoring`. The cue
 entities are consumed here (they become the profile's evidence), so `entities` keeps only what the
 dialogue uses: `customer` (deterministic surname+title extractor, then the model) and `share` (the
 share parser's span).
@@ -18,10 +18,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 from components.cue_matcher import CUES_KEY
 from components.profile_classifier import VOTES_KEY
-from keqing.names import find_names
-from keqing.scoring import Signal, build_profile, describes_customer
-from keqing.share import parse_share
+from keqing.nlu.scoring import Signal, build_profile, describes_customer
+from keqing.nlu.share import parse_share
 from keqing.taxonomy import entity_value
+from keqing.text.names import find_names
 
 PROFILE_KEY = "customer_profile"
 EXTRACTOR = "CustomerProfiler"

@@ -1,4 +1,4 @@
-"""Rasa component around `keqing.classifier.ProfileClassifier`: a sentence-level classifier per profile
+"""Rasa component around `keqing.nlu.classifier.ProfileClassifier`: a sentence-level classifier per profile
 dimension, trained from the annotated descriptions and the cue lexicon, saved in the model archive."""
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from keqing.classifier import ProfileClassifier, training_samples, votes
-from keqing.lexicon import load_lexicon
-from keqing.taxonomy import entity_value
+from keqing.nlu.classifier import ProfileClassifier, training_samples, votes
+from keqing.nlu.lexicon import load_lexicon
+from keqing.taxonomy import CATEGORICAL, entity_value
 
 VOTES_KEY = "keqing_votes"
-DIMS = ("style", "motive", "grade", "stage")
+DIMS = CATEGORICAL
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

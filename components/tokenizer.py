@@ -1,4 +1,4 @@
-"""Chinese tokenizer for Rasa: `keqing.tokenize` (jieba + sales dictionary, OpenCC, full-width folding).
+"""Chinese tokenizer for Rasa: `keqing.text.tokenize` (jieba + sales dictionary, OpenCC, full-width folding).
 
 Unlike Rasa's JiebaTokenizer it never emits whitespace tokens (Rasa issue 7910) and its offsets point
 into the text as typed. The dictionary folder, plus the cue lexicon's phrases, is copied into the model
@@ -16,14 +16,13 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
+from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from rasa.shared.nlu.constants import ENTITIES, TEXT
-
-from keqing import tokenize as kt
-from keqing.text import normalize
-from keqing.lexicon import load_lexicon
+from keqing.nlu.lexicon import load_lexicon
+from keqing.text import tokenize as kt
+from keqing.text.normalize import normalize
 
 logger = logging.getLogger(__name__)
 

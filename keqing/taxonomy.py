@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Dict, Optional, Tuple
 
+# The order of `customer_profile` (shared/interfaces.md).
 DIMENSIONS = ("style", "motive", "stage", "grade", "share")
 
 VALUES: Dict[str, Tuple[str, ...]] = {
@@ -11,6 +12,11 @@ VALUES: Dict[str, Tuple[str, ...]] = {
     "stage": ("开发", "初期合作", "稳定合作", "战略合作"),
     "grade": ("A", "B", "C", "D"),
 }
+# The dimensions with a fixed set of values (all but share), in profile order.
+CATEGORICAL = tuple(d for d in DIMENSIONS if d in VALUES)
+# Traits of the person (a correction of these always wins); stage and share describe the business.
+PERSON_TRAITS = ("style", "motive", "grade")
+STAGES = VALUES["stage"]
 
 ANIMALS = {"支配型": "老虎", "表达型": "孔雀", "和蔼型": "鸽子", "分析型": "猫头鹰"}
 

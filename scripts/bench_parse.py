@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from keqing.evaluation import load_heldout  # noqa: E402
+from keqing.learn.evaluation import load_heldout  # noqa: E402
 
 
 def _free_port() -> int:

@@ -1,7 +1,7 @@
 """Fake WeCom and Slack APIs on loopback, and a shared running Rasa server for the channel tests.
 
 The Rasa server (`rasa run --enable-api`) is started once per test session, with the credentials
-written by `keqing.channels_config` and WECOM_API_BASE / SLACK_API_BASE pointing at the fakes.
+written by `keqing.channels.config` and WECOM_API_BASE / SLACK_API_BASE pointing at the fakes.
 Model: $KEQING_TEST_MODEL, else the newest models/*.tar.gz; without one the server tests are skipped.
 """
 from __future__ import annotations
@@ -283,7 +283,7 @@ class RasaStack:
 
     def start(self) -> "RasaStack":
         sys.path.insert(0, str(ROOT))
-        from keqing.channels_config import write_credentials
+        from keqing.channels.config import write_credentials
 
         config = write_credentials(self.workdir / "credentials.yml", self.env)
         assert config.enabled == ["rest", "wecom", "slack"], config.summary()

@@ -21,7 +21,7 @@ from actions.playbook import (
 from actions.profile import ActionCorrectProfile, ActionDiagnose, ValidateProfileForm
 from keqing.kb.loader import load
 from keqing.kb.query import KnowledgeBase
-from keqing.memory import CustomerMemory
+from keqing.customers import CustomerMemory
 from test_actions_support import DOMAIN, Rep, dim, entities, make_tracker, profile
 
 DIAGNOSE, STRATEGY, NEXT, DETAIL = ActionDiagnose(), ActionGiveStrategy(), ActionNextStep(), ActionStepDetail()
@@ -519,7 +519,7 @@ def test_every_action_in_the_domain_is_registered() -> None:
     from rasa_sdk.executor import ActionExecutor
     from rasa_sdk.utils import all_subclasses
 
-    from keqing.config import REPO_ROOT
+    from keqing.settings import REPO_ROOT
 
     domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
     executor = ActionExecutor()
@@ -537,7 +537,7 @@ async def test_through_the_action_server_executor(kb_url: str) -> None:
     import yaml
     from rasa_sdk.executor import ActionExecutor
 
-    from keqing.config import REPO_ROOT
+    from keqing.settings import REPO_ROOT
 
     domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
     executor = ActionExecutor()

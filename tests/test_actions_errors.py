@@ -163,7 +163,7 @@ async def test_partial_replies_are_not_sent_when_an_action_fails(kb_url: str, mo
             return "action_half"
 
         def act(self, ctx):
-            ctx.say([__import__("keqing.replies").replies.Reply("half")])
+            ctx.say([__import__("keqing.dialogue.replies").replies.Reply("half")])
             raise ValueError("after the first message")
 
     messages, _ = await _run(Half(), "greet", "hi")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from keqing.db import migrate
-from keqing.memory import CustomerMemory, UnknownCustomer
+from keqing.customers import CustomerMemory, UnknownCustomer
 
 CH = "rest"
 

@@ -1,4 +1,4 @@
-"""keqing.channels_config and the `channels` command."""
+"""keqing.channels.config and the `channels` command."""
 from __future__ import annotations
 
 import argparse
@@ -12,8 +12,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from keqing import channels_commands  # noqa: E402
-from keqing.channels_config import (  # noqa: E402
+from keqing.cli import channels as channels_commands  # noqa: E402
+from keqing.channels.config import (  # noqa: E402
     SLACK_KEY,
     WECOM_KEY,
     channels_from_env,
@@ -129,7 +129,7 @@ def test_command_prints_yaml_without_write(monkeypatch, capsys):
 def test_command_through_keqing_cli(tmp_path, monkeypatch, caplog):
     from keqing import cli
 
-    monkeypatch.setattr(cli, "COMMAND_MODULES", ["keqing.channels_commands"])
+    monkeypatch.setattr(cli, "COMMAND_MODULES", ["keqing.cli.channels"])
     for name in list(WECOM_ENV) + list(SLACK_ENV):
         monkeypatch.delenv(name, raising=False)
     path = tmp_path / "c.yml"

@@ -1,8 +1,8 @@
 """The sentence-level profile classifier: training, persistence, evidence as typed."""
 import pytest
 
-from keqing.classifier import NONE, ProfileClassifier, training_samples, votes
-from keqing.scoring import build_profile
+from keqing.nlu.classifier import NONE, ProfileClassifier, training_samples, votes
+from keqing.nlu.scoring import build_profile
 
 EXAMPLES = [
     ("王总说一不二,很强势", {"style": ["支配型"]}),
@@ -58,8 +58,8 @@ def test_fast_features_equal_sklearn_tfidf(clf, text):
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from keqing.classifier import NGRAMS
-    from keqing.text import normalize
+    from keqing.nlu.classifier import NGRAMS
+    from keqing.text.normalize import normalize
 
     m = clf.models["style"]
     vec = TfidfVectorizer(analyzer="char", ngram_range=NGRAMS, sublinear_tf=True, lowercase=True,

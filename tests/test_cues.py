@@ -1,9 +1,9 @@
 """The cue matcher: spaCy blank zh + jieba + EntityRuler over the knowledge base's cue lexicon."""
 import pytest
 
-from keqing.cues import CueMatcher
-from keqing.lexicon import load_lexicon
-from keqing.scoring import build_profile
+from keqing.nlu.cues import CueMatcher
+from keqing.nlu.lexicon import load_lexicon
+from keqing.nlu.scoring import build_profile
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,6 @@ def test_no_match_and_no_crash_on_odd_input(matcher, text):
 
 
 def test_uses_its_own_segmenter(matcher):
-    from keqing.tokenize import _jieba
+    from keqing.text.tokenize import _jieba
 
     assert matcher.nlp.tokenizer.jieba_seg is not _jieba()

@@ -18,7 +18,7 @@ import pytest
 
 from fakes import ROOT, RASA, find_model, free_port, http
 from keqing.kb.loader import load as kb_load
-from keqing.memory import CustomerMemory
+from keqing.customers import CustomerMemory
 
 pytestmark = pytest.mark.server
 

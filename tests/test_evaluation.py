@@ -1,7 +1,7 @@
 """The evaluation arithmetic and the held-out set's shape."""
 from pathlib import Path
 
-from keqing import evaluation as ev
+from keqing.learn import evaluation as ev
 
 
 def test_scores_count_none_as_no_label():

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 import yaml
 
-from keqing import harvest as hv
+from keqing.learn import harvest as hv
 
 REPO = Path(__file__).resolve().parent.parent
 RASA = REPO / ".venv" / "bin" / "rasa"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from keqing.masking import mask, mask_text, mask_value
+from keqing.learn.masking import mask, mask_text, mask_value
 
 
 @pytest.mark.parametrize(

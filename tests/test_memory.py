@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from keqing.db import KeqingDBError, MemoryUnavailable, migrate
-from keqing.memory import CustomerMemory, UnknownCustomer
+from keqing.customers import CustomerMemory, UnknownCustomer
 
 CH = "rest"
 

@@ -1,7 +1,7 @@
 """Customer names as reps write them."""
 import pytest
 
-from keqing.names import find_names, name_key
+from keqing.text.names import find_names, name_key
 
 
 @pytest.mark.parametrize("text,names", [

@@ -1,12 +1,12 @@
-"""keqing.replies: wording and layout, without a database (KB dataclasses built by hand)."""
+"""keqing.dialogue.replies: wording and layout, without a database (KB dataclasses built by hand)."""
 from __future__ import annotations
 
 import json
 import re
 
-from keqing import replies
+from keqing.dialogue import replies
 from keqing.kb.query import ComplianceTopic, ItemSummary, OpportunityInfo, Regression, StepInfo, Strategy
-from keqing.memory import Note
+from keqing.customers import Note
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 

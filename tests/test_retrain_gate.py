@@ -2,8 +2,8 @@
 promoted and can be rolled back.
 
 The trainer and the model parsers are fakes (no minutes of `rasa train`), but the evaluation is the
-real one: `keqing.evaluation.evaluate` over the real held-out set (tests/nlu), through
-`keqing.retrain.ModelEvaluator`. The "models" are parsers that answer from the gold labels, the worse
+real one: `keqing.learn.evaluation.evaluate` over the real held-out set (tests/nlu), through
+`keqing.learn.retrain.ModelEvaluator`. The "models" are parsers that answer from the gold labels, the worse
 one misreads a third of the styles.
 """
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Callable, Dict, List, Optional
 import pytest
 from rich.console import Console
 
-from keqing import evaluation as ev
-from keqing import retrain as rt
-from keqing.models_registry import ModelRegistry, RegistryError
+from keqing.learn import evaluation as ev
+from keqing.learn import retrain as rt
+from keqing.learn.registry import ModelRegistry, RegistryError
 
 REPO = Path(__file__).resolve().parent.parent
 HELDOUT = REPO / "tests" / "nlu"

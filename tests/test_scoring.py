@@ -1,6 +1,6 @@
 """The profile scorer: merging signals, negation, contrast, evidence as typed."""
-from keqing.scoring import Signal, build_profile, negated
-from keqing.text import normalize
+from keqing.nlu.scoring import Signal, build_profile, negated
+from keqing.text.normalize import normalize
 
 
 def sig(text, phrase, dim, value, weight=1.0, source="lexicon", nth=0):
@@ -50,7 +50,7 @@ def test_contrast_with_but():
 
 
 def test_classifier_vote_resting_on_a_negated_phrase_is_damped():
-    from keqing.scoring import ClassifierVote
+    from keqing.nlu.scoring import ClassifierVote
 
     text = "他不是那种好脾气的人,定下来的事谁也别想改"
     start = text.index("好脾气")
@@ -105,7 +105,7 @@ def test_empty_text():
 
 
 def test_fallback_with_customer_cues_becomes_a_description():
-    from keqing.scoring import describes_customer
+    from keqing.nlu.scoring import describes_customer
 
     text = "王总说一不二"
     profile = build_profile(text, [sig(text, "说一不二", "style", "支配型"), sig(text, "说一不二", "style", "支配型", 0.9, "model")])

@@ -1,7 +1,7 @@
 """Purchase share in every form reps write it, and numbers that are not shares."""
 import pytest
 
-from keqing.share import find_shares, parse_share, stage_for_share
+from keqing.nlu.share import find_shares, parse_share, stage_for_share
 
 SHARES = [
     ("我们现在大概占他们三成采购", 30, "三成"),

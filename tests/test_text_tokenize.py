@@ -1,8 +1,8 @@
 """The Chinese text handling: normalisation keeps offsets, tokens are never empty or whitespace."""
 import pytest
 
-from keqing.text import clean_input, normalize, to_simplified
-from keqing.tokenize import tokenize
+from keqing.text.normalize import clean_input, normalize, to_simplified
+from keqing.text.tokenize import tokenize
 
 MIXED = "他们的ROI要求很高, deadline 很紧"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from keqing.evaluation import load_heldout
-from keqing.harvest import nlu_examples, plain_text
+from keqing.learn.evaluation import load_heldout
+from keqing.learn.harvest import nlu_examples, plain_text
 from keqing.taxonomy import ENTITY_VALUES
-from keqing.text import normalize
+from keqing.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTITY = re.compile(r"\]\((\w+)\)|\]\{[^}]*\"entity\":\s*\"(\w+)\"")

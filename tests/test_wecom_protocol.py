@@ -266,7 +266,7 @@ def test_image_gets_text_only_notice(stack):
 
 
 def test_enter_agent_event_gets_welcome(stack):
-    from keqing.wecom import WELCOME_TEXT
+    from keqing.channels.wecom import WELCOME_TEXT
 
     user = new_user("zhaoliu")
     status, body, _ = post(stack, encrypt(event_xml(user, "enter_agent")))

@@ -1,4 +1,4 @@
-"""Unit tests of keqing.wecom (no Rasa server) and of the thin adapter channels.wecom."""
+"""Unit tests of keqing.channels.wecom (no Rasa server) and of the thin adapter channels.wecom."""
 from __future__ import annotations
 
 import base64
@@ -15,8 +15,8 @@ try:
 except ImportError:  # tests/ is not a package
     import fakes
 
-from keqing import wecom
-from keqing.wecom import (
+from keqing.channels import wecom
+from keqing.channels.wecom import (
     Button,
     CallbackCrypto,
     CallbackRejected,

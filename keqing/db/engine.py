@@ -8,7 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.future import create_engine
 
-from keqing import config
+from keqing import settings as config
 
 _engines: Dict[str, Engine] = {}
 _lock = threading.Lock()

@@ -4,11 +4,20 @@ Every table has a natural primary key so that reloading the same YAML yields ide
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import relationship
 
 from keqing.db.base import Base
-
 
 
 def _item_fk() -> ForeignKey:

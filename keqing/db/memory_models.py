@@ -5,10 +5,21 @@ same microsecond (or by clocks that disagree) still have a total order.
 """
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 
 from keqing.db.base import Base
-
 
 
 def _customer_fk() -> ForeignKey:

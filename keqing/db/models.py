@@ -1,5 +1,6 @@
 """All ORM models; importing this module registers every table on `metadata`."""
 from keqing.db.base import Base, metadata
+from keqing.db.harvest_models import HarvestWatermark
 from keqing.db.kb_models import (
     KB_TABLES,
     KbAlias,
@@ -12,7 +13,6 @@ from keqing.db.kb_models import (
     KbStage,
     KbStep,
 )
-from keqing.db.harvest_models import HarvestWatermark
 from keqing.db.memory_models import (
     MemAssessment,
     MemAssessmentValue,

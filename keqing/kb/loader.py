@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from keqing import config
+from keqing import settings as config
 from keqing.db import get_engine, migrate
 from keqing.db.errors import KnowledgeUnavailable
 from keqing.db.kb_models import KB_TABLES, KbMeta

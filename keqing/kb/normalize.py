@@ -1,4 +1,4 @@
-"""Lookup keys for KB terms and customer names, on top of keqing.text / keqing.names."""
+"""Lookup keys for KB terms and customer names, on top of keqing.text.normalize / keqing.text.names."""
 from __future__ import annotations
 
 import re
@@ -6,8 +6,8 @@ import unicodedata
 from functools import lru_cache
 from typing import List, Tuple
 
-from keqing.names import name_key
-from keqing.text import normalize
+from keqing.text.names import name_key
+from keqing.text.normalize import normalize
 
 # Suffixes a rep tacks onto a term: 猫头鹰型 / 老虎型客户 / 优先供应关系 / 初期合作阶段.
 TERM_SUFFIXES: Tuple[str, ...] = ("客户", "关系", "阶段", "型", "类")
@@ -43,7 +43,7 @@ def normalize_term(term: str) -> str:
 
 
 def normalize_customer(name: str) -> str:
-    """Key for a customer: '李经理那边' → '李经理', '王總的事' → '王总' (keqing.names.name_key + case/punct)."""
+    """Key for a customer: '李经理那边' → '李经理', '王總的事' → '王总' (keqing.text.names.name_key + case/punct)."""
     key = _PUNCT.sub("", name_key(name or "")).lower()
     return _strip_affixes(key, CUSTOMER_SUFFIXES, CUSTOMER_PREFIXES)
 
@@ -66,7 +66,7 @@ _TRIGGER_GAP = r"[^,，。.!！?？;；\n]{0,4}"
 
 def _sub_words(word: str) -> List[str]:
     """A compound split into the dictionary words it is made of (内部矛盾 → 内部 / 矛盾), else itself."""
-    from keqing.tokenize import segmenter
+    from keqing.text.tokenize import segmenter
 
     if len(word) < 3:
         return [word]
@@ -87,7 +87,7 @@ def _sub_words(word: str) -> List[str]:
 def trigger_pattern(trigger: str) -> "re.Pattern[str]":
     """A pattern for a compliance trigger over `normalize_text` text: its words in order, each whole,
     at most a few characters apart within one clause. A one-word trigger matches only as typed."""
-    from keqing.tokenize import words
+    from keqing.text.tokenize import words
 
     norm = normalize_text(trigger)
     parts = [p for w in words(norm) if w.strip() for p in _sub_words(w)] or [norm]

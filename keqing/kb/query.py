@@ -11,18 +11,36 @@ name that matches nothing.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, TypeVar
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    List,
+    NamedTuple,
+    Optional,
+    Sequence,
+    Tuple,
+    TypeVar,
+)
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from keqing.db import get_engine
-from keqing.db.errors import translate_db_errors, KnowledgeUnavailable
-from keqing.db.kb_models import KbAlias, KbCompliance, KbCue, KbItem, KbItemText, KbMeta, KbOpportunity, KbStage, KbStep
+from keqing.db.errors import KnowledgeUnavailable, translate_db_errors
+from keqing.db.kb_models import (
+    KbAlias,
+    KbCompliance,
+    KbCue,
+    KbItem,
+    KbItemText,
+    KbMeta,
+    KbOpportunity,
+    KbStage,
+    KbStep,
+)
 from keqing.kb.normalize import normalize_term, normalize_text, trigger_pattern
 
 # When a term matches items of several kinds, the first kind here wins.

@@ -8,14 +8,23 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Type
 
-from pydantic import BaseModel, Extra, Field, StrictBool, StrictInt, conint, root_validator, validator
+from pydantic import (
+    BaseModel,
+    Extra,
+    Field,
+    StrictBool,
+    StrictInt,
+    conint,
+    root_validator,
+    validator,
+)
 
+from keqing.taxonomy import STAGES
 from keqing.taxonomy import VALUES as DIMENSION_VALUES
 
 # Dimension values, exactly as in docs/conventions.md (defined in keqing.taxonomy).
 STYLES = DIMENSION_VALUES["style"]
 MOTIVES = DIMENSION_VALUES["motive"]
-STAGES = DIMENSION_VALUES["stage"]
 GRADES = DIMENSION_VALUES["grade"]
 
 ANIMALS = ("老虎", "孔雀", "鸽子", "猫头鹰")

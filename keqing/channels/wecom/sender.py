@@ -1,0 +1,95 @@
+"""The (blocking) WeCom message API client with its cached access token."""
+from __future__ import annotations
+
+import logging
+import threading
+from typing import (
+    Any,
+    Dict,
+    Sequence,
+)
+
+from keqing.channels.wecom.render import Outgoing
+from keqing.channels.wecom.settings import ERROR_HINTS, WeComSettings
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------- message API
+
+
+class WeComSendError(RuntimeError):
+    pass
+
+
+def describe_error(errcode: Any, errmsg: Any) -> str:
+    try:
+        hint = ERROR_HINTS.get(int(errcode))
+    except (TypeError, ValueError):
+        hint = None
+    return f"errcode {errcode}: {errmsg}" + (f" — {hint}" if hint else "")
+
+
+def make_client(settings: WeComSettings, timeout: float = 10.0) -> Any:
+    """wechatpy's enterprise client on `settings.api_base`; the access token is cached in its session."""
+    import requests
+    from wechatpy.enterprise import WeChatClient
+
+    class _TimeoutSession(requests.Session):
+        def request(self, method: str, url: str, **kwargs: Any) -> Any:  # type: ignore[override]
+            if kwargs.get("timeout") is None:
+                kwargs["timeout"] = timeout
+            return super().request(method, url, **kwargs)
+
+    class KeqingWeComClient(WeChatClient):
+        def __init__(self) -> None:
+            super().__init__(settings.corp_id, settings.secret, timeout=timeout)
+            self.API_BASE_URL = settings.api_base.rstrip("/") + "/cgi-bin/"
+            self._http = _TimeoutSession()
+            self._token_lock = threading.Lock()
+
+        def fetch_access_token(self) -> Any:
+            # the official client hard-codes https://qyapi.weixin.qq.com here
+            with self._token_lock:
+                return self._fetch_access_token(
+                    url=self.API_BASE_URL + "gettoken",
+                    params={"corpid": self.corp_id, "corpsecret": self.secret},
+                )
+
+    return KeqingWeComClient()
+
+
+class WeComSender:
+    """Sends messages through the WeCom message API. Blocking: call it off the event loop."""
+
+    def __init__(self, settings: WeComSettings, client: Any = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+
+    def send(self, user: str, message: Outgoing) -> Dict[str, Any]:
+        from wechatpy.exceptions import WeChatClientException
+
+        data = message.payload(user, self.settings.agent_id)
+        try:
+            result = self.client.message.send(
+                self.settings.agent_id, user, msg={"msgtype": message.msgtype, message.msgtype: data[message.msgtype]}
+            )
+        except WeChatClientException as e:
+            raise WeComSendError(describe_error(e.errcode, e.errmsg)) from e
+        if isinstance(result, dict) and result.get("invaliduser"):
+            logger.warning("WeCom: invalid recipient %s (%s)", result.get("invaliduser"), ERROR_HINTS[81013])
+        return result if isinstance(result, dict) else {}
+
+    def send_all(self, user: str, messages: Sequence[Outgoing]) -> int:
+        """Send in order; stops at the first failure (logged). Returns how many were sent."""
+        sent = 0
+        for message in messages:
+            try:
+                self.send(user, message)
+            except WeComSendError as e:
+                logger.error("WeCom: sending to %s failed: %s", user, e)
+                return sent
+            except Exception as e:  # network and the like
+                logger.error("WeCom: sending to %s failed: %s: %s", user, type(e).__name__, e)
+                return sent
+            sent += 1
+        return sent

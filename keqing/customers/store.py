@@ -1,0 +1,85 @@
+"""The customer memory's base: engine, and the helpers that scope every query to one rep."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from keqing.customers.records import Customer, CustomerRef, UnknownCustomer, _now
+from keqing.db import get_engine
+from keqing.db.memory_models import (
+    MemCustomer,
+    MemRep,
+)
+from keqing.kb.normalize import (
+    customer_display_name,
+    normalize_customer,
+)
+
+
+class MemoryBase:
+    def __init__(self, url: Optional[str] = None, engine: Optional[Engine] = None):
+        self.engine = engine or get_engine(url)
+
+    # -- scoping helpers -------------------------------------------------------------
+    def _ensure(self, model: type, lookup: Dict[str, Any], values: Dict[str, Any]) -> None:
+        """Insert a row identified by `lookup` unless it exists; tolerant of a concurrent insert."""
+        with Session(self.engine, future=True) as s:
+            try:
+                with s.begin():
+                    if s.execute(select(model.id).filter_by(**lookup)).first() is None:
+                        s.add(model(**lookup, **values))
+            except IntegrityError:
+                pass  # created meanwhile by another worker
+
+    def _rep(self, s: Session, channel: str, sender: str, create: bool) -> Optional[MemRep]:
+        lookup = {"channel": str(channel), "sender_id": str(sender)}
+        if create:
+            self._ensure(MemRep, lookup, {"seq": 0, "created_at": _now()})
+        return s.execute(select(MemRep).filter_by(**lookup)).scalars().first()
+
+    def _find(self, s: Session, rep: Optional[MemRep], customer: CustomerRef) -> Optional[MemCustomer]:
+        if rep is None:
+            return None
+        if isinstance(customer, Customer):
+            stmt = select(MemCustomer).where(MemCustomer.id == customer.id, MemCustomer.rep_id == rep.id)
+        else:
+            key = normalize_customer(customer)
+            if not key:
+                return None
+            stmt = select(MemCustomer).where(MemCustomer.rep_id == rep.id, MemCustomer.key == key)
+        return s.execute(stmt).scalars().first()
+
+    def _resolve(self, s: Session, channel: str, sender: str, customer: CustomerRef, create: bool) -> MemCustomer:
+        """The rep's customer row; created from a name when `create` (never from another rep's Customer)."""
+        rep = self._rep(s, channel, sender, create)
+        row = self._find(s, rep, customer)
+        if row is None and create and rep is not None and isinstance(customer, str):
+            key = normalize_customer(customer)
+            if not key:
+                raise ValueError("customer name is empty")
+            display = customer_display_name(customer) or customer.strip()
+            self._ensure(
+                MemCustomer,
+                {"rep_id": rep.id, "key": key},
+                {"display_name": display, "created_at": _now(), "touched_seq": 0},
+            )
+            row = self._find(s, rep, customer)
+        if row is None:
+            shown = customer.display_name if isinstance(customer, Customer) else customer
+            raise UnknownCustomer(f"no customer {shown!r} for this rep")
+        return row
+
+    def _next_seq(self, s: Session, rep_id: int) -> int:
+        # The UPDATE also row-locks the rep on PostgreSQL, serialising that rep's writes.
+        s.execute(update(MemRep).where(MemRep.id == rep_id).values(seq=MemRep.seq + 1))
+        return s.execute(select(MemRep.seq).where(MemRep.id == rep_id)).scalar_one()
+
+    def _touch(self, s: Session, row: MemCustomer) -> int:
+        seq = self._next_seq(s, row.rep_id)
+        row.touched_seq = seq
+        return seq
+

@@ -1,0 +1,69 @@
+"""The rep's customers: list them, switch between them."""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+from keqing.customers import Customer
+from keqing.dialogue import replies
+from keqing.dialogue.context import Step
+from keqing.dialogue.profile import attach_pending, pending_description
+from keqing.dialogue.turn import Outcome, profile_slots
+from keqing.kb.normalize import customer_display_name
+from keqing.kb.query import StepInfo
+from keqing.text.names import first_name
+
+MAX_LISTED = 20
+
+
+def customer_line(step: Step, customer: Customer,
+                  cache: Optional[Dict[str, List[StepInfo]]] = None) -> replies.CustomerLine:
+    """Name, stage, style and current step of one customer."""
+    cache = {} if cache is None else cache
+    profile = step.profile_of(customer)
+    stage = profile.get("stage") if profile else None
+    style = profile.get("style") if profile else None
+    position = step.memory.playbook_position(step.channel, step.sender, customer)
+    order = title = None
+    repair = False
+    if position is not None:
+        if position.stage not in cache:
+            if position.stage in replies.STAGES:
+                cache[position.stage] = list(step.kb.steps(position.stage))
+            else:
+                reg = step.kb.regression()
+                cache[position.stage] = list(reg.steps) if reg.name == position.stage else []
+        steps = cache[position.stage]
+        repair = position.stage not in replies.STAGES
+        if steps and (repair or position.stage == stage):
+            order = min(position.step_order, len(steps))
+            title = steps[order - 1].title
+    return replies.CustomerLine(customer.display_name, stage, style, order, title, repair)
+
+
+def switch_customer(step: Step) -> Outcome:
+    named = step.turn.entity("customer") or first_name(step.text[:500])
+    customer = step.get_customer(named) if named else None
+    if customer is None and step.text:
+        customer = step.find_customer(step.text)
+    if customer is None and named and customer_display_name(named):
+        if pending_description(step.turn) is not None:
+            # the form was asking whom a description was about: this is the answer
+            customer = step.get_or_create_customer(named)
+            attach_pending(step, customer)
+        else:
+            name = customer_display_name(named)
+            step.out.say(replies.switched(replies.CustomerLine(name)))
+            return step.out.set_slots(profile_slots(name, {}))
+    if customer is None:
+        customers = step.memory.list_customers(step.channel, step.sender)[:MAX_LISTED]
+        return step.out.say(replies.choose_customer([replies.CustomerLine(c.display_name) for c in customers]))
+    customer = step.memory.touch_customer(step.channel, step.sender, customer)
+    subject = step.subject_of(customer)
+    step.out.say(replies.switched(customer_line(step, customer)))
+    return step.out.set_slots(profile_slots(subject.name, subject.values))
+
+
+def list_customers(step: Step) -> Outcome:
+    customers = step.memory.list_customers(step.channel, step.sender)[:MAX_LISTED]
+    cache: Dict[str, List[StepInfo]] = {}
+    return step.out.say(replies.customer_list([customer_line(step, c, cache) for c in customers]))

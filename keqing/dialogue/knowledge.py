@@ -1,0 +1,74 @@
+"""Answers from the knowledge base alone: concept explanations and compliance refusals."""
+from __future__ import annotations
+
+import re
+from typing import Any, List, Optional
+
+from keqing.dialogue import replies
+from keqing.dialogue.context import Step
+from keqing.dialogue.turn import Outcome
+
+DEFAULT_COMPLIANCE_ID = "compliance.gifts"
+
+# Question wrappers around the term: 什么是X / X是什么(意思) / X要注意什么 / 讲讲X …
+_PREFIX = re.compile(
+    r"^(?:请问|问一下|问下|我想知道|想了解一下|想了解|想问问|想问|能不能|能否|可以|帮我|给我|你)*"
+    r"(?:讲讲|讲一下|说说|说一下|解释一下|解释|介绍一下|介绍|科普一下|科普)?(?:一下)?"
+    r"(?:什么是|啥是|何为|什么叫|啥叫|什么叫做)?"
+)
+_SUFFIX = re.compile(
+    r"(?:到底|究竟)?(?:是什么意思|是啥意思|什么意思|啥意思|的意思|意思|是什么|是啥|指的是什么|指什么|是指什么|"
+    r"怎么理解|如何理解|有什么特点|有啥特点|的特点|特点|有哪些|要注意什么|要注意啥|需要注意什么|注意什么|"
+    r"要注意哪些|注意事项|怎么做|怎么办|怎么应对|怎么打交道|怎么对付)?"
+    r"(?:呢|吗|啊|呀|吧|哈)*$"
+)
+_PUNCT = re.compile(r"[\s?？!！。.,，、~～:：;；\"'“”‘’()（）]+")
+_SPLIT = re.compile(r"的|和|跟|与|是|里|中|要|在")
+MAX_SCAN = 16  # longest text scanned substring by substring (substrings up to MAX_TERM)
+MAX_TERM = 8
+MAX_PARTS = 6  # pieces of a longer question tried as terms
+
+
+def term_candidates(text: str) -> List[str]:
+    """Terms to look up, best first: the stripped question, its parts, then substrings (short texts)."""
+    cleaned = _PUNCT.sub("", text or "")
+    if not cleaned:
+        return []
+    core = _SUFFIX.sub("", _PREFIX.sub("", cleaned, count=1), count=1) or cleaned
+    out: List[str] = []
+
+    def add(term: str) -> None:
+        if term and term not in out:
+            out.append(term)
+
+    add(core)
+    for part in sorted(_SPLIT.split(core), key=len, reverse=True)[:MAX_PARTS]:
+        if len(part) >= 2:
+            add(part)
+    if len(cleaned) <= MAX_SCAN:
+        for size in range(min(len(cleaned), MAX_TERM), 1, -1):
+            for start in range(0, len(cleaned) - size + 1):
+                add(cleaned[start : start + size])
+    return out
+
+
+def explain_concept(step: Step) -> Outcome:
+    candidates = term_candidates(step.text[:500])
+    found: Optional[Any] = None
+    for term in candidates:
+        found = step.kb.explain(term)
+        if found is not None:
+            break
+    if found is None:
+        return step.out.say(replies.concept_unknown(candidates[0] if candidates else ""))
+    return step.out.say(replies.concept(found))
+
+
+def compliance(step: Step) -> Outcome:
+    topic = step.kb.compliance_match(step.text) if step.text.strip() else None
+    if topic is None:
+        topics = step.kb.compliance()
+        topic = next((t for t in topics if t.id == DEFAULT_COMPLIANCE_ID), topics[0] if topics else None)
+    if topic is None:
+        return step.out.say(replies.compliance_fallback())
+    return step.out.say(replies.compliance(topic))

@@ -1,0 +1,204 @@
+"""Merge cue-lexicon matches and model predictions into one `customer_profile`.
+
+Each signal is a span of the text voting for one value of one dimension. Votes are weighted by where
+they stand: a negated cue ("他不是那种强势的人") votes for nothing, a cue that a contrast overrides
+("表面上很随和,其实特别有主见") counts little, the cue after the contrast counts more. Evidence is always
+the span of the text exactly as typed.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional
+
+from keqing.nlu.share import parse_share, stage_for_share
+from keqing.taxonomy import CATEGORICAL, DIMENSIONS
+from keqing.text.normalize import normalize
+
+PROFILE_DIMENSIONS = CATEGORICAL
+
+_SENTENCE = re.compile(r"[。!！?？;；\n]")
+_CLAUSE = re.compile(r"[,，。!！?？;；、\n]")
+_NEGATORS = re.compile(r"(?:不是|并不|并非|不算|不太|不怎么|没那么|没有那么|一点也不|一点都不|从不|从来不|谈不上|算不上|不像|没啥|不)(?:那种|那么|很|特别|太|是)?$")
+_CONTRAST = re.compile(r"但是|但|可是|不过|其实|实际上|事实上|然而|却|骨子里|本质上|真正|反而|说到底")
+# Concessive openers: what follows them is what a later contrast overrides.
+_SURFACE = re.compile(r"表面上|表面|看起来|看上去|看着|看似|貌似|乍一看|乍看|别看|虽然|虽说|尽管|一开始|刚开始|以前|之前|原来")
+
+MIN_SCORE = 0.45
+MIN_MODEL_SPAN = 2  # characters
+
+
+@dataclass(frozen=True)
+class Signal:
+    dimension: str
+    value: str
+    start: int
+    end: int
+    weight: float  # 1.0 for a lexicon match; the model's confidence for a model entity
+    source: str  # "lexicon" | "model"
+
+
+def _clause_start(norm: str, pos: int) -> int:
+    start = 0
+    for m in _CLAUSE.finditer(norm, 0, pos):
+        start = m.end()
+    return start
+
+
+def _sentence_bounds(norm: str, pos: int):
+    start = 0
+    for m in _SENTENCE.finditer(norm, 0, pos):
+        start = m.end()
+    m = _SENTENCE.search(norm, pos)
+    return start, (m.start() if m else len(norm))
+
+
+def negated(norm: str, start: int) -> bool:
+    """Is the cue at `start` negated within its clause ("不是那种强势的人", "不太爱说话")?"""
+    left = max(_clause_start(norm, start), start - 8)
+    window = norm[left:start]
+    # allow a little filler between the negator and the cue: 不是(那种)(很)强势
+    window = re.sub(r"(?:那种|这种|一个|个|很|特别|太|那么|的)+$", "", window)
+    return bool(_NEGATORS.search(window))
+
+
+def position_weight(norm: str, start: int, end: int) -> float:
+    """Down-weight what a contrast overrides, up-weight what it asserts."""
+    s_start, s_end = _sentence_bounds(norm, start)
+    before = norm[s_start:start]
+    after = norm[end:s_end]
+    weight = 1.0
+    contrast_before = list(_CONTRAST.finditer(before))
+    if contrast_before:
+        weight *= 1.3
+    elif _SURFACE.search(norm[_clause_start(norm, start) : start]) and _CONTRAST.search(after):
+        weight *= 0.3
+    elif _CONTRAST.search(after):
+        weight *= 0.5
+    return weight
+
+
+def _merge_overlaps(signals: List[Signal]) -> List[Signal]:
+    """Lexicon and model often mark the same span: count it once, with a bonus for agreement."""
+    merged: List[Signal] = []
+    for sig in sorted(signals, key=lambda s: (s.start, -(s.end - s.start))):
+        for i, other in enumerate(merged):
+            if other.value == sig.value and other.dimension == sig.dimension and sig.start < other.end and sig.end > other.start:
+                hi, lo = max(other.weight, sig.weight), min(other.weight, sig.weight)
+                start, end = (other.start, other.end) if (other.end - other.start) >= (sig.end - sig.start) else (sig.start, sig.end)
+                merged[i] = Signal(sig.dimension, sig.value, start, end, hi + 0.3 * lo, "both")
+                break
+        else:
+            merged.append(sig)
+    return merged
+
+
+def _confidence(top: float, total: float) -> float:
+    share_of_votes = top / total if total else 0.0
+    strength = 1 - math.exp(-1.6 * top)
+    return round(max(0.3, min(0.99, share_of_votes * strength)), 2)
+
+
+@dataclass(frozen=True)
+class ClassifierVote:
+    """A sentence-level classifier's view of one dimension: probabilities per value (the 'none' class
+    under NONE) and, for its best value, the spans that support it."""
+
+    probs: Dict[str, float]
+    spans: Dict[str, List[tuple]]
+
+
+NONE = "__none__"
+CLASSIFIER_WEIGHT = 1.2
+CLASSIFIER_MIN_PROB = 0.3
+# With no cue span behind it, a classifier vote alone must be this sure (5-fold CV on the training data).
+CLASSIFIER_ONLY_MIN_PROB = 0.3
+NEGATED_DAMPING = 0.2  # the classifier saw the negated cue too
+
+
+def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optional[ClassifierVote] = None) -> Optional[dict]:
+    scores: Dict[str, float] = {}
+    spans: Dict[str, List[Signal]] = {}
+    damp: Dict[str, float] = {}
+    for sig in _merge_overlaps(list(signals)):
+        if negated(norm, sig.start):
+            damp[sig.value] = NEGATED_DAMPING
+            continue
+        pw = position_weight(norm, sig.start, sig.end)
+        if pw < 1:
+            damp[sig.value] = min(damp.get(sig.value, 1.0), pw)
+        w = sig.weight * pw
+        if w <= 0:
+            continue
+        scores[sig.value] = scores.get(sig.value, 0.0) + w
+        spans.setdefault(sig.value, []).append(sig)
+    if vote is not None:
+        # The classifier reads n-grams, not syntax: when the spans that support its best value are
+        # all negated ("不是那种好商量的人"), its vote for that value is damped like a negated cue.
+        for value, pieces in vote.spans.items():
+            if pieces and all(negated(norm, start) for start, _ in pieces):
+                damp[value] = min(damp.get(value, 1.0), NEGATED_DAMPING)
+        for value, p in vote.probs.items():
+            floor = CLASSIFIER_MIN_PROB if value in spans else CLASSIFIER_ONLY_MIN_PROB
+            if value != NONE and p >= floor:
+                scores[value] = scores.get(value, 0.0) + CLASSIFIER_WEIGHT * p * damp.get(value, 1.0)
+    if not scores:
+        return None
+    value, top = max(scores.items(), key=lambda kv: kv[1])
+    if top < MIN_SCORE:
+        return None
+    pieces = [(s.start, s.end) for s in spans.get(value, [])]
+    if not pieces and vote is not None:
+        pieces = list(vote.spans.get(value, []))
+    evidence: List[str] = []
+    for start, end in sorted(pieces):
+        piece = text[start:end]
+        if piece.strip() and piece not in evidence:
+            evidence.append(piece)
+    return {"value": value, "confidence": _confidence(top, sum(scores.values())), "evidence": evidence}
+
+
+_PARSE = object()
+
+
+def build_profile(text: str, signals: Iterable[Signal], share=_PARSE,
+                  votes: Optional[Dict[str, ClassifierVote]] = None) -> dict:
+    """The `customer_profile` of the interface: style, motive, stage, grade, share.
+
+    `share` is the already parsed share (or None for none); by default the text is parsed here."""
+    text = text or ""
+    norm = normalize(text)
+    # A single character ("很") is never a cue; DIET sometimes tags one, and it would be shown as evidence.
+    signals = [s for s in signals if s.source != "model" or s.end - s.start >= MIN_MODEL_SPAN]
+    if share is _PARSE:
+        share = parse_share(text)
+    profile: dict = {}
+    for dim in PROFILE_DIMENSIONS:
+        vote = (votes or {}).get(dim)
+        profile[dim] = score_dimension(text, norm, (s for s in signals if s.dimension == dim), vote)
+    if share is not None:
+        profile["share"] = {"value": share.value, "confidence": share.confidence, "evidence": [share.text]}
+        profile["stage"] = {
+            "value": stage_for_share(share.value),
+            "confidence": share.confidence,
+            "evidence": [share.text],
+        }
+    else:
+        profile["share"] = None
+    return {k: profile[k] for k in DIMENSIONS}
+
+
+FALLBACK_INTENT = "nlu_fallback"
+RESCUE_MIN_CONFIDENCE = 0.5
+
+
+def describes_customer(intent: dict, profile: dict) -> Optional[dict]:
+    """A message the intent classifier could not place but that carries clear customer cues is a
+    description: the rep should get a diagnosis, not "please rephrase". Returns the new intent or None."""
+    if (intent or {}).get("name") != FALLBACK_INTENT:
+        return None
+    confs = [d["confidence"] for d in profile.values() if isinstance(d, dict) and d.get("evidence")]
+    if not confs or max(confs) < RESCUE_MIN_CONFIDENCE:
+        return None
+    return {"name": "describe_customer", "confidence": round(max(confs), 4)}

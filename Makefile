@@ -3,13 +3,14 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup db train run server test unit eval-nlu bench harvest retrain rollback clean
+.PHONY: help setup db train run server test unit lint eval-nlu bench harvest retrain rollback clean
 
 help:
 	@echo "make run      set up, load the knowledge base, train if needed, chat in rasa shell"
 	@echo "make test     every test: pytest, rasa data validate, story tests, NLU evaluation"
 	@echo "make server   rasa run with REST/Slack/WeCom (enabled by env vars) + action server"
 	@echo "make train    train into models/ (reuses a model built from identical inputs)"
+	@echo "make lint     ruff (style, imports) and mypy (keqing/, typed defs)"
 	@echo "make eval-nlu held-out NLU evaluation vs. two baselines -> docs/evaluation.md"
 	@echo "make bench    /model/parse latency of this pipeline vs. the default pipeline"
 	@echo "make harvest / retrain / rollback   the learning loop (see README)"
@@ -31,6 +32,10 @@ server: setup db
 
 test: setup
 	@bash scripts/test.sh
+
+lint: setup
+	@.venv/bin/ruff check .
+	@.venv/bin/mypy
 
 unit: setup
 	@source scripts/env.sh && .venv/bin/pytest -q -m "not server"

@@ -60,7 +60,7 @@ class SlackBot(RasaSlackBot):
 
 class SlackInput(RasaSlackInput):
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "SlackInput":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> SlackInput:
         credentials = dict(credentials or {})
         token = credentials.get("slack_token") or os.environ.get("SLACK_TOKEN")
         secret = credentials.get("slack_signing_secret") or os.environ.get("SLACK_SIGNING_SECRET", "")

@@ -58,7 +58,7 @@ class WeComCollectingOutput(CollectingOutputChannel):
 class WeComOutput(OutputChannel):
     """Sends each message at once (used when Rasa pushes messages outside a turn)."""
 
-    def __init__(self, channel: "WeComInput") -> None:
+    def __init__(self, channel: WeComInput) -> None:
         self.channel = channel
 
     @classmethod

@@ -43,11 +43,11 @@ class CueLexiconMatcher(GraphComponent):
         self._matcher = matcher
 
     @classmethod
-    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> "CueLexiconMatcher":
+    def create(cls, config, model_storage, resource, execution_context: ExecutionContext) -> CueLexiconMatcher:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config, model_storage, resource, execution_context, **kwargs: Any) -> "CueLexiconMatcher":
+    def load(cls, config, model_storage, resource, execution_context, **kwargs: Any) -> CueLexiconMatcher:
         with model_storage.read_from(resource) as folder:
             matcher = CueMatcher.load(Path(folder))
         return cls(config, model_storage, resource, matcher)

@@ -41,7 +41,7 @@ class CustomerProfiler(GraphComponent):
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "CustomerProfiler":
+               execution_context: ExecutionContext) -> CustomerProfiler:
         return cls(config)
 
     def _entities(self, text: str, model_entities: List[Dict], share) -> List[Dict]:

@@ -75,7 +75,7 @@ class KeqingTokenizer(Tokenizer):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "KeqingTokenizer":
+    ) -> KeqingTokenizer:
         kt.load_userdicts(config["dictionary_path"])
         knowledge = config.get("knowledge_path")
         kt.add_words(c.phrase for c in load_lexicon(Path(knowledge) if knowledge else None))
@@ -89,7 +89,7 @@ class KeqingTokenizer(Tokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
         **kwargs: Any,
-    ) -> "KeqingTokenizer":
+    ) -> KeqingTokenizer:
         try:
             with model_storage.read_from(resource) as folder:
                 kt.load_userdicts(folder)

@@ -54,7 +54,7 @@ class Settings(BaseSettings):
 
 
 def settings() -> Settings:
-    return Settings()
+    return Settings()  # type: ignore[call-arg]  # pydantic fills the fields from the environment
 
 
 def db_url() -> str:

@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
-fp=$( { cat scripts/baseline-config.yml; find data/nlu -name '*.yml' | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-12)
+fp=$( { cat scripts/baseline-config.yml; find data -name 'nlu*.yml' | LC_ALL=C sort | xargs cat; } | sha256sum | cut -c1-12)
 baseline="models/baseline/baseline-$fp.tar.gz"
 if [ ! -f "$baseline" ]; then
   echo "baseline: training $baseline" >&2

@@ -50,7 +50,7 @@ def measure(model: str, texts, rounds: int) -> list:
                 break
             except OSError:
                 if proc.poll() is not None:
-                    raise SystemExit(f"rasa run exited; see {log.name}")
+                    raise SystemExit(f"rasa run exited; see {log.name}") from None
                 time.sleep(0.5)
         for t in texts[:20]:  # warm-up
             _post(f"{base}/model/parse", {"text": t})

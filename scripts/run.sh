@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 source scripts/actions.sh
 model=$(bash scripts/model.sh | tail -1)
+.venv/bin/python -m keqing endpoints --write var/endpoints.runtime.yml
 trap stop_action_server EXIT INT TERM
 start_action_server
 echo "客情参谋已就绪(模型 $model)。输入 /stop 退出。"
-.venv/bin/rasa shell --model "$model" --endpoints endpoints.yml --conversation-id "${KEQING_REP:-${USER:-rep}}" 2> >(grep -v -E 'tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX' >&2)
+.venv/bin/rasa shell --model "$model" --endpoints var/endpoints.runtime.yml --conversation-id "${KEQING_REP:-${USER:-rep}}" 2> >(grep -v -E 'tensorflow|oneDNN|cuda|TensorRT|rebuild TensorFlow|AVX' >&2)

@@ -14,11 +14,15 @@ rm -f var/test-keqing.db var/test-tracker.db
 t0=$(date +%s)
 section() { echo; echo "==== $* ($(( $(date +%s) - t0 ))s)"; }
 
+section "lint: ruff and mypy"
+.venv/bin/ruff check .
+.venv/bin/mypy
+
 section "pytest: unit tests (no model needed)"
 .venv/bin/pytest -q -m "not server" -p no:cacheprovider
 
 section "rasa data validate"
-.venv/bin/rasa data validate --fail-on-warnings --domain domain.yml --data data/nlu data/stories data/rules
+.venv/bin/rasa data validate --fail-on-warnings --domain domain.yml --data data
 
 section "train (or reuse a model built from identical inputs)"
 model=$(bash scripts/train.sh | tail -1)
@@ -35,7 +39,7 @@ rm -rf results/stories
 if ! grep -q "None of the test stories failed" results/stories/failed_test_stories.yml; then
   echo "story tests failed:"; cat results/stories/failed_test_stories.yml; exit 1
 fi
-echo "all $(grep -c -- '- story:' tests/stories/*.yml | awk -F: '{s+=$2} END {print s}') test stories passed"
+echo "all $(grep -rc --include='*.yml' -- '- story:' tests/stories | awk -F: '{s+=$2} END {print s}') test stories passed"
 
 section "NLU evaluation on the held-out set (tests/nlu)"
 .venv/bin/python -m keqing eval-nlu --model "$model" --check

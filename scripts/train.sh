@@ -12,7 +12,7 @@ else
   echo "train: training $model" >&2
   start=$(date +%s)
   .venv/bin/rasa train --config config.yml --domain domain.yml \
-    --data data/nlu data/stories data/rules --out models --fixed-model-name "keqing-$fp" >&2
+    --data data --out models --fixed-model-name "keqing-$fp" >&2
   echo "train: done in $(( $(date +%s) - start ))s, $(du -h "$model" | cut -f1)" >&2
 fi
 echo "$model"

@@ -110,7 +110,7 @@ class _FakeServer:
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
-    def start(self) -> "_FakeServer":
+    def start(self) -> _FakeServer:
         self._thread.start()
         return self
 
@@ -119,7 +119,7 @@ class _FakeServer:
         self.httpd.server_close()
 
     def handle(self, method: str, path: str, query: Dict[str, List[str]], body: bytes,
-               headers: Any) -> "tuple[int, Dict[str, Any]]":
+               headers: Any) -> tuple[int, Dict[str, Any]]:
         raise NotImplementedError
 
 
@@ -218,7 +218,7 @@ def find_model() -> Optional[Path]:
 
 
 def http(method: str, url: str, body: Optional[bytes] = None, headers: Optional[Dict[str, str]] = None,
-         timeout: float = 10.0) -> "tuple[int, bytes, Dict[str, str]]":
+         timeout: float = 10.0) -> tuple[int, bytes, Dict[str, str]]:
     """(status, body, headers with lower-case names); 4xx/5xx are returned, not raised."""
     request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
@@ -281,7 +281,7 @@ class RasaStack:
         for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
             self.env.pop(var, None)
 
-    def start(self) -> "RasaStack":
+    def start(self) -> RasaStack:
         sys.path.insert(0, str(ROOT))
         from keqing.channels.config import write_credentials
 

@@ -74,7 +74,7 @@ class PostgresServer:
     databases: List[str] = field(default_factory=list)
 
     @classmethod
-    def start(cls, bindir: Optional[Path] = None) -> "PostgresServer":
+    def start(cls, bindir: Optional[Path] = None) -> PostgresServer:
         bindir = bindir or postgres_bindir()
         if bindir is None:
             raise ServerUnavailable("PostgreSQL binaries (initdb, pg_ctl) not found; set PG_BIN or install postgresql")
@@ -190,7 +190,7 @@ class RedisServer:
     workdir: Path
 
     @classmethod
-    def start(cls, binary: str = REDIS_SERVER) -> "RedisServer":
+    def start(cls, binary: str = REDIS_SERVER) -> RedisServer:
         if not Path(binary).is_file():
             raise ServerUnavailable(f"{binary} not found; install redis-server")
         workdir = Path(tempfile.mkdtemp(prefix="keqing-redis-"))

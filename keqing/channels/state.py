@@ -22,7 +22,7 @@ class TTLCache:
         self.ttl = ttl
         self.max_entries = max_entries
         self.clock = clock
-        self._data: "OrderedDict[str, Tuple[float, Any]]" = OrderedDict()
+        self._data: OrderedDict[str, Tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def _expire(self, now: float) -> None:

@@ -17,6 +17,7 @@ COMMAND_MODULES: List[str] = [
     "keqing.cli.kb",
     "keqing.cli.eval",
     "keqing.cli.channels",
+    "keqing.cli.endpoints",
     "keqing.cli.learn",
 ]
 

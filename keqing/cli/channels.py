@@ -10,7 +10,7 @@ from keqing.channels.config import channels_from_env, write_credentials
 logger = logging.getLogger("keqing.channels")
 
 
-def register(subparsers: "argparse._SubParsersAction") -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "channels",
         help="decide the chat channels from the environment and write Rasa's credentials file",

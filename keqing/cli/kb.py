@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Dict, List
+from typing import Any, Dict, List
 
 from keqing import settings as config
 from keqing.db.errors import KeqingDBError
@@ -66,13 +66,13 @@ def _print_warnings(warnings: List[str]) -> None:
         print(f"warning: {warning}", file=sys.stderr)
 
 
-def _lawfulness(kset) -> List[str]:  # noqa: ANN001 - KnowledgeSet
+def _lawfulness(kset: Any) -> List[str]:  # a KnowledgeSet
     from keqing.kb.lawful import check_items
 
     return [f"lawfulness: {finding}" for finding in check_items(li.item for li in kset.items)]
 
 
-def _safe_url(url: "str | None") -> str:
+def _safe_url(url: str | None) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url or config.db_url()).render_as_string(hide_password=True)

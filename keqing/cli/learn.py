@@ -1,6 +1,6 @@
 """The learning loop's commands: `harvest`, `retrain`, `rollback`, `model current|previous|list`.
 
-    python -m keqing harvest            # tracker store → data/review/pending.yml, data/nlu/harvested.yml
+    python -m keqing harvest            # tracker store → review/pending.yml, data/harvested/nlu.yml
     python -m keqing retrain            # validate, train, gate, promote (exit 2 when refused)
     python -m keqing rollback           # serve the previous model again
     python -m keqing model current      # path of the served model (for scripts/run.sh, server.sh)
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -68,13 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 # ------------------------------------------------------------------------------------ harvest
 
 
-def _show(path) -> str:  # noqa: ANN001
+def _show(path: Any) -> str:
     from keqing.learn.registry import display_path
 
     return display_path(path) if path else ""
 
 
-def harvest_table(result) -> Table:  # noqa: ANN001 - keqing.learn.harvest.HarvestResult
+def harvest_table(result: Any) -> Table:  # a keqing.learn.harvest.HarvestResult
     table = Table(title="harvest" + (" (dry run: nothing written)" if result.dry_run else ""), show_header=True)
     table.add_column("")
     table.add_column("count", justify="right")
@@ -222,10 +223,10 @@ def run_model(args: argparse.Namespace) -> int:
             mark += " (previous)" if previous and model.name == previous.name else ""
             print(show(model) + mark)
         return 0
-    model = registry.current() if args.which == "current" else registry.previous()
-    if model is None:
+    found = registry.current() if args.which == "current" else registry.previous()
+    if found is None:
         print(f"no {args.which} model in {registry.dir}", file=sys.stderr)
         return 1
-    print(show(model))
+    print(show(found))
     return 0
 

@@ -15,28 +15,23 @@ All times are naive UTC.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, List, Mapping, Optional, Tuple, Union
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from keqing.customers.playbook import PlaybookMixin
 from keqing.customers.records import (
-    PERSON_DIMENSIONS,
-    STAGES,
     Correction,
     Customer,
     CustomerRef,
-    DimensionValue,
     Profile,
     StageChange,
     StageEntry,
     _check_value,
     _customer,
-    _decode,
     _guard,
     _now,
-    _share_str,
 )
 from keqing.db.memory_models import (
     MemAssessment,
@@ -49,7 +44,7 @@ from keqing.kb.normalize import (
     customer_display_name,
     normalize_text,
 )
-from keqing.taxonomy import DIMENSIONS
+from keqing.taxonomy import STAGES
 
 
 class CustomerMemory(PlaybookMixin):
@@ -156,34 +151,6 @@ class CustomerMemory(PlaybookMixin):
                 s.add(MemAssessmentValue(assessment_id=assessment.id, dimension=dim, value=stored,
                                          confidence=confidence, evidence=evidence))
             return assessment.id
-
-    def _merged(self, s: Session, row: MemCustomer) -> Dict[str, DimensionValue]:
-        # candidates per dimension: (rank, seq, value); the highest (rank, seq) wins
-        best: Dict[str, Tuple[int, int, DimensionValue]] = {}
-
-        def offer(dim: str, rank: int, seq: int, value: DimensionValue) -> None:
-            if dim not in best or (rank, seq) > best[dim][:2]:
-                best[dim] = (rank, seq, value)
-
-        stmt = (
-            select(MemAssessment, MemAssessmentValue)
-            .join(MemAssessmentValue, MemAssessmentValue.assessment_id == MemAssessment.id)
-            .where(MemAssessment.customer_id == row.id)
-        )
-        for a, v in s.execute(stmt):
-            dv = DimensionValue(_decode(v.dimension, v.value), v.confidence, tuple(v.evidence or ()),
-                                "assessment", a.created_at, a.source_text)
-            offer(v.dimension, 0, a.seq, dv)
-        for h in s.execute(select(MemStageHistory).where(MemStageHistory.customer_id == row.id)).scalars():
-            offer("stage", 0, h.seq, DimensionValue(h.stage, 1.0, (), "stage", h.at, h.reason))
-            if h.share is not None:
-                offer("share", 0, h.seq, DimensionValue(_decode("share", _share_str(h.share)), 1.0, (), "stage",
-                                                        h.at, h.reason))
-        for c in s.execute(select(MemCorrection).where(MemCorrection.customer_id == row.id)).scalars():
-            rank = 1 if c.dimension in PERSON_DIMENSIONS else 0  # person traits: corrections always win
-            offer(c.dimension, rank, c.seq, DimensionValue(_decode(c.dimension, c.new_value), 1.0, (),
-                                                           "correction", c.at, c.correction_message))
-        return {dim: best[dim][2] for dim in DIMENSIONS if dim in best}
 
     @_guard
     def profile(self, channel: str, sender: str, customer: CustomerRef) -> Optional[Profile]:

@@ -1,23 +1,37 @@
 """The customer memory's base: engine, and the helpers that scope every query to one rep."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from keqing.customers.records import Customer, CustomerRef, UnknownCustomer, _now
+from keqing.customers.records import (
+    PERSON_DIMENSIONS,
+    Customer,
+    CustomerRef,
+    DimensionValue,
+    UnknownCustomer,
+    _decode,
+    _now,
+    _share_str,
+)
 from keqing.db import get_engine
 from keqing.db.memory_models import (
+    MemAssessment,
+    MemAssessmentValue,
+    MemCorrection,
     MemCustomer,
     MemRep,
+    MemStageHistory,
 )
 from keqing.kb.normalize import (
     customer_display_name,
     normalize_customer,
 )
+from keqing.taxonomy import DIMENSIONS
 
 
 class MemoryBase:
@@ -25,7 +39,7 @@ class MemoryBase:
         self.engine = engine or get_engine(url)
 
     # -- scoping helpers -------------------------------------------------------------
-    def _ensure(self, model: type, lookup: Dict[str, Any], values: Dict[str, Any]) -> None:
+    def _ensure(self, model: Any, lookup: Dict[str, Any], values: Dict[str, Any]) -> None:
         """Insert a row identified by `lookup` unless it exists; tolerant of a concurrent insert."""
         with Session(self.engine, future=True) as s:
             try:
@@ -83,3 +97,30 @@ class MemoryBase:
         row.touched_seq = seq
         return seq
 
+    def _merged(self, s: Session, row: MemCustomer) -> Dict[str, DimensionValue]:
+        # candidates per dimension: (rank, seq, value); the highest (rank, seq) wins
+        best: Dict[str, Tuple[int, int, DimensionValue]] = {}
+
+        def offer(dim: str, rank: int, seq: int, value: DimensionValue) -> None:
+            if dim not in best or (rank, seq) > best[dim][:2]:
+                best[dim] = (rank, seq, value)
+
+        stmt = (
+            select(MemAssessment, MemAssessmentValue)
+            .join(MemAssessmentValue, MemAssessmentValue.assessment_id == MemAssessment.id)
+            .where(MemAssessment.customer_id == row.id)
+        )
+        for a, v in s.execute(stmt):
+            dv = DimensionValue(_decode(v.dimension, v.value), v.confidence, tuple(v.evidence or ()),
+                                "assessment", a.created_at, a.source_text)
+            offer(v.dimension, 0, a.seq, dv)
+        for h in s.execute(select(MemStageHistory).where(MemStageHistory.customer_id == row.id)).scalars():
+            offer("stage", 0, h.seq, DimensionValue(h.stage, 1.0, (), "stage", h.at, h.reason))
+            if h.share is not None:
+                offer("share", 0, h.seq, DimensionValue(_decode("share", _share_str(h.share)), 1.0, (), "stage",
+                                                        h.at, h.reason))
+        for c in s.execute(select(MemCorrection).where(MemCorrection.customer_id == row.id)).scalars():
+            rank = 1 if c.dimension in PERSON_DIMENSIONS else 0  # person traits: corrections always win
+            offer(c.dimension, rank, c.seq, DimensionValue(_decode(c.dimension, c.new_value), 1.0, (),
+                                                           "correction", c.at, c.correction_message))
+        return {dim: best[dim][2] for dim in DIMENSIONS if dim in best}

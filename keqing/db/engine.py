@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Dict, Optional
+from typing import Any, Dict, Optional
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -14,7 +14,7 @@ _engines: Dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DBAPI connection
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:  # a DBAPI connection
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")  # off by default in SQLite; our cascades need it
     cur.close()

@@ -46,4 +46,7 @@ def current_revision(url: Optional[str] = None) -> Optional[str]:
 
 
 def head_revision() -> str:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:
+        raise KeqingDBError("no migrations found")
+    return head

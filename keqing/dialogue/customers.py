@@ -37,7 +37,8 @@ def customer_line(step: Step, customer: Customer,
         if steps and (repair or position.stage == stage):
             order = min(position.step_order, len(steps))
             title = steps[order - 1].title
-    return replies.CustomerLine(customer.display_name, stage, style, order, title, repair)
+    return replies.CustomerLine(customer.display_name, None if stage is None else str(stage),
+                                None if style is None else str(style), order, title, repair)
 
 
 def switch_customer(step: Step) -> Outcome:

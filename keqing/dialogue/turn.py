@@ -91,11 +91,11 @@ class Outcome:
     replies: List[Reply] = field(default_factory=list)
     slots: Dict[str, Any] = field(default_factory=dict)
 
-    def say(self, messages: Sequence[Reply]) -> "Outcome":
+    def say(self, messages: Sequence[Reply]) -> Outcome:
         self.replies.extend(messages)
         return self
 
-    def set_slots(self, values: Mapping[str, Any]) -> "Outcome":
+    def set_slots(self, values: Mapping[str, Any]) -> Outcome:
         self.slots.update(values)
         return self
 

@@ -84,7 +84,7 @@ def _sub_words(word: str) -> List[str]:
 
 
 @lru_cache(maxsize=1024)
-def trigger_pattern(trigger: str) -> "re.Pattern[str]":
+def trigger_pattern(trigger: str) -> re.Pattern[str]:
     """A pattern for a compliance trigger over `normalize_text` text: its words in order, each whole,
     at most a few characters apart within one clause. A one-word trigger matches only as typed."""
     from keqing.text.tokenize import words

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import yaml
 from pydantic import ValidationError
@@ -55,7 +55,7 @@ class _Loader(yaml.SafeLoader):
         super().__init__(stream)
         self.lines: Dict[int, int] = {}
 
-    def construct_mapping(self, node, deep=False):  # noqa: ANN001, ANN201
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
@@ -79,7 +79,7 @@ def display_path(path: Path) -> str:
 def _item_near(text: str, line: int) -> Optional[str]:
     """The id of the last item starting at or before `line` (for YAML syntax errors)."""
     found = None
-    for i, raw in enumerate(text.splitlines()[:line], start=1):
+    for raw in text.splitlines()[:line]:
         m = re.match(r"^\s*-?\s*id:\s*['\"]?([a-z][a-z0-9_.]*)", raw)
         if m and raw.lstrip().startswith("- "):
             found = m.group(1)
@@ -98,8 +98,9 @@ def _parse_file(path: Path, shown: str) -> Tuple[List[Tuple[dict, Optional[int]]
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         reason = f"broken YAML: {getattr(exc, 'problem', None) or exc}"
-        if getattr(exc, "context", None):
-            reason += f" ({exc.context})"
+        context = getattr(exc, "context", None)
+        if context:
+            reason += f" ({context})"
         return [], [Problem(shown, _item_near(text, line) if line else None, reason, line)]
     finally:
         loader.dispose()

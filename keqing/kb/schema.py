@@ -6,7 +6,7 @@ validators, cross-item rules (duplicate ids, parents, stage order) in loader.py.
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Type
 
 from pydantic import (
     BaseModel,
@@ -161,7 +161,7 @@ class Item(SchemaModel):
         return values
 
 
-def _steps_ordered(cls, steps: List[Step]) -> List[Step]:  # noqa: ANN001 - used as a validator
+def _steps_ordered(cls: Any, steps: List[Step]) -> List[Step]:  # used as a validator
     orders = [s.order for s in steps]
     if len(set(orders)) != len(orders):
         raise ValueError(f"duplicate step order in {orders}")

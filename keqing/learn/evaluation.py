@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -99,7 +99,7 @@ def macro_f1(scores: Dict[str, PRF]) -> float:
     return sum(s.f1 for s in present) / len(present) if present else 0.0
 
 
-def _value(profile: Optional[dict], dim: str):
+def _value(profile: Optional[dict], dim: str) -> Any:
     entry = (profile or {}).get(dim)
     return entry.get("value") if isinstance(entry, dict) else None
 
@@ -141,7 +141,7 @@ def evaluate(name: str, examples: List[Example], parse: Parser, with_intents: bo
         gold_share, pred_share = ex.labels.get("share"), _value(profile, "share")
         if gold_share is not None:
             share_total += 1
-            share_hits += pred_share is not None and abs(float(pred_share) - float(gold_share)) <= SHARE_TOLERANCE
+            share_hits += pred_share is not None and abs(float(pred_share) - float(str(gold_share))) <= SHARE_TOLERANCE
         elif pred_share is not None:
             share_fp += 1
     dims = {d: classification_scores(pairs[d], VALUES[d]) for d in PROFILE_DIMS}
@@ -217,7 +217,7 @@ def markdown(reports: List[Report], note: str = "") -> str:
     return "\n".join(out)
 
 
-def profile_from_votes(signals, dims: Sequence[str] = PROFILE_DIMS) -> dict:
+def profile_from_votes(signals: Iterable[Any], dims: Sequence[str] = PROFILE_DIMS) -> dict:
     """Baseline profile: per dimension, the value with the most (or most confident) votes; no
     negation, contrast or share parsing."""
     profile: dict = {d: None for d in (*dims, "share")}
@@ -227,6 +227,6 @@ def profile_from_votes(signals, dims: Sequence[str] = PROFILE_DIMS) -> dict:
             if s.dimension == dim:
                 votes[s.value] = votes.get(s.value, 0.0) + s.weight
         if votes:
-            value = max(votes, key=votes.get)
+            value = max(votes, key=lambda v: votes[v])
             profile[dim] = {"value": value, "confidence": 1.0, "evidence": []}
     return profile

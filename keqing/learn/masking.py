@@ -65,7 +65,7 @@ _MONEY = re.compile(
 )
 
 # kind → pattern, in priority order (an earlier kind wins an overlap)
-PATTERNS: List[Tuple[str, "re.Pattern[str]"]] = [
+PATTERNS: List[Tuple[str, re.Pattern[str]]] = [
     ("email", _EMAIL),
     ("id_number", _ID),
     ("phone", _PHONE),

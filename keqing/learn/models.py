@@ -23,7 +23,7 @@ def _loader() -> Callable[[str], Parse]:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     loader = getattr(importlib.import_module(module_name), attr)
-    return loader  # type: ignore[no-any-return]
+    return loader
 
 
 def quiet_model_logs() -> None:

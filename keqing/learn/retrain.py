@@ -165,9 +165,9 @@ def _env() -> Dict[str, str]:
 
 
 def validate_data(root: Path = ROOT) -> None:
-    """`rasa data validate --fail-on-warnings` over data/nlu, data/stories, data/rules (as make test)."""
+    """`rasa data validate --fail-on-warnings` over data/ (as make test)."""
     cmd = [_rasa_bin(), "data", "validate", "--fail-on-warnings", "--domain", "domain.yml",
-           "--data", "data/nlu", "data/stories", "data/rules"]
+           "--data", "data"]
     proc = subprocess.run(cmd, cwd=str(root), env=_env(), capture_output=True, text=True)
     if proc.returncode != 0:
         lines = [ln for ln in (proc.stdout + proc.stderr).splitlines()
@@ -190,7 +190,7 @@ def train_candidate(root: Path = ROOT) -> Path:
 def count_stories(stories_dir: Path) -> int:
     return sum(
         sum(1 for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip().startswith("- story:"))
-        for p in sorted(Path(stories_dir).glob("*.yml"))
+        for p in sorted(Path(stories_dir).rglob("*.yml"))
     )
 
 

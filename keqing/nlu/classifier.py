@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -40,7 +40,7 @@ def _wordlike(gram: str) -> bool:
     return not any(c in _PUNCT for c in gram) and not gram.isascii()
 
 
-def _vectorizer():
+def _vectorizer() -> Any:
     """Training only; prediction computes the same features directly (see `char_ngrams`)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -69,7 +69,7 @@ class ProfileClassifier:
         self.models: Dict[str, _DimModel] = models or {}
 
     @classmethod
-    def fit(cls, samples: Dict[str, List[Tuple[str, Optional[str]]]], c: float = 20.0) -> "ProfileClassifier":
+    def fit(cls, samples: Dict[str, List[Tuple[str, Optional[str]]]], c: float = 20.0) -> ProfileClassifier:
         """samples: dimension -> [(text, value or None)]. Classes are weighted inversely to their
         frequency (5-fold CV: a heavier 'none' class lost more recall than it gained precision)."""
         from sklearn.linear_model import LogisticRegression
@@ -97,7 +97,7 @@ class ProfileClassifier:
         (folder / "classifier.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "ProfileClassifier":
+    def load(cls, folder: Path) -> ProfileClassifier:
         folder = Path(folder)
         meta = json.loads((folder / "classifier.json").read_text(encoding="utf-8"))
         models = {}
@@ -135,7 +135,7 @@ class ProfileClassifier:
             else:
                 e = np.exp(logits - logits.max())
                 probs = e / e.sum()
-            out[dim] = {c: float(p) for c, p in zip(m.classes, probs)}
+            out[dim] = {c: float(p) for c, p in zip(m.classes, probs, strict=False)}
         return out
 
     def evidence(self, text: str, dim: str, value: str, top: int = 2) -> List[Tuple[int, int]]:
@@ -181,7 +181,7 @@ def training_samples(examples: Iterable[Tuple[str, Dict[str, List[str]]]],
     return samples
 
 
-def votes(classifier: ProfileClassifier, text: str):
+def votes(classifier: ProfileClassifier, text: str) -> Dict[str, Any]:
     """The classifier's `ClassifierVote` per dimension, with evidence spans for its best value."""
     from keqing.nlu.scoring import ClassifierVote
 

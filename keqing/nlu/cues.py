@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Iterable, List
+from typing import Any, Iterable, List, Optional
 
 from keqing.nlu.lexicon import Cue
 from keqing.nlu.scoring import Signal
@@ -19,13 +19,13 @@ PHRASES_FILE = "phrases.json"
 RULER_CONFIG = {"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
 
 
-def _blank_zh():
+def _blank_zh() -> Any:
     import spacy
 
     return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
 
 
-def _attach_segmenter(nlp, phrases: Iterable[str]) -> None:
+def _attach_segmenter(nlp: Any, phrases: Iterable[str]) -> None:
     """Give the pipeline its own jieba segmenter holding the sales dictionary and the cue phrases, so
     cue phrases are tokens and no other vocabulary splits them differently."""
     seg = kt.new_segmenter()
@@ -35,11 +35,12 @@ def _attach_segmenter(nlp, phrases: Iterable[str]) -> None:
 
 
 class CueMatcher:
-    def __init__(self, nlp) -> None:
+    def __init__(self, nlp: Any, phrases: Optional[List[str]] = None) -> None:
         self.nlp = nlp
+        self._phrases: List[str] = phrases or []
 
     @classmethod
-    def build(cls, lexicon: Iterable[Cue]) -> "CueMatcher":
+    def build(cls, lexicon: Iterable[Cue]) -> CueMatcher:
         lexicon = list(lexicon)
         nlp = _blank_zh()
         _attach_segmenter(nlp, [c.phrase for c in lexicon])
@@ -47,9 +48,7 @@ class CueMatcher:
         ruler.add_patterns(
             [{"label": c.dimension, "pattern": c.phrase, "id": c.value} for c in lexicon]
         )
-        matcher = cls(nlp)
-        matcher._phrases = sorted({c.phrase for c in lexicon})
-        return matcher
+        return cls(nlp, sorted({c.phrase for c in lexicon}))
 
     def save(self, folder: Path) -> None:
         folder = Path(folder)
@@ -57,7 +56,7 @@ class CueMatcher:
         (folder / PHRASES_FILE).write_text(json.dumps(self._phrases, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path) -> "CueMatcher":
+    def load(cls, folder: Path) -> CueMatcher:
         import spacy
 
         folder = Path(folder)
@@ -66,12 +65,10 @@ class CueMatcher:
         _attach_segmenter(nlp, phrases)
         # The saved ruler tokenised its patterns with jieba's default dictionary while loading;
         # tokenise them again with the attached segmenter so patterns and texts agree.
-        patterns = nlp.get_pipe("entity_ruler").patterns
+        patterns = nlp.get_pipe("entity_ruler").patterns  # type: ignore[attr-defined]
         nlp.remove_pipe("entity_ruler")
-        nlp.add_pipe("entity_ruler", config=RULER_CONFIG).add_patterns(patterns)
-        matcher = cls(nlp)
-        matcher._phrases = phrases
-        return matcher
+        nlp.add_pipe("entity_ruler", config=RULER_CONFIG).add_patterns(patterns)  # type: ignore[attr-defined]
+        return cls(nlp, phrases)
 
     def match(self, text: str) -> List[Signal]:
         norm = normalize(text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from keqing.nlu.share import parse_share, stage_for_share
 from keqing.taxonomy import CATEGORICAL, DIMENSIONS
@@ -46,12 +46,12 @@ def _clause_start(norm: str, pos: int) -> int:
     return start
 
 
-def _sentence_bounds(norm: str, pos: int):
+def _sentence_bounds(norm: str, pos: int) -> Tuple[int, int]:
     start = 0
     for m in _SENTENCE.finditer(norm, 0, pos):
         start = m.end()
-    m = _SENTENCE.search(norm, pos)
-    return start, (m.start() if m else len(norm))
+    end = _SENTENCE.search(norm, pos)
+    return start, (end.start() if end else len(norm))
 
 
 def negated(norm: str, start: int) -> bool:
@@ -162,7 +162,7 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
 _PARSE = object()
 
 
-def build_profile(text: str, signals: Iterable[Signal], share=_PARSE,
+def build_profile(text: str, signals: Iterable[Signal], share: Any = _PARSE,
                   votes: Optional[Dict[str, ClassifierVote]] = None) -> dict:
     """The `customer_profile` of the interface: style, motive, stage, grade, share.
 

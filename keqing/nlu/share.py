@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from keqing.text.normalize import normalize
 
@@ -143,7 +143,7 @@ def _value(kind: str, m: re.Match) -> Optional[float]:
     return None
 
 
-def _clause_bounds(norm: str, start: int, end: int):
+def _clause_bounds(norm: str, start: int, end: int) -> Tuple[int, int]:
     left = 0
     for m in _CLAUSE_SPLIT.finditer(norm, 0, start):
         left = m.end()

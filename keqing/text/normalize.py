@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import Optional
+from typing import Any, Optional
 
 MAX_CHARS = 10_000
 
@@ -18,7 +18,7 @@ _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 
 
 @functools.lru_cache(maxsize=1)
-def _t2s():  # OpenCC loads its dictionaries once.
+def _t2s() -> Any:  # OpenCC loads its dictionaries once.
     import opencc
 
     return opencc.OpenCC("t2s")

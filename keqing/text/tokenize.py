@@ -11,7 +11,7 @@ import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
 from keqing.text.normalize import normalize
 
@@ -33,7 +33,7 @@ class Tok:
 _instance = None
 
 
-def new_segmenter():
+def new_segmenter() -> Any:
     """A private jieba segmenter (not jieba's global one), so that dictionaries added for one purpose
     (e.g. the cue matcher's) do not change how another component segments."""
     import jieba
@@ -42,7 +42,7 @@ def new_segmenter():
     return jieba.Tokenizer()
 
 
-def _jieba():
+def _jieba() -> Any:
     global _instance
     if _instance is None:
         with _lock:
@@ -51,7 +51,7 @@ def _jieba():
     return _instance
 
 
-def load_userdicts(folder: Optional[os.PathLike] = None, segmenter=None) -> None:
+def load_userdicts(folder: Optional[os.PathLike] = None, segmenter: Any = None) -> None:
     """Load every dictionary file in `folder` into the segmenter once (idempotent, thread-safe)."""
     folder = Path(folder or USERDICT_DIR)
     seg = segmenter or _jieba()
@@ -65,7 +65,7 @@ def load_userdicts(folder: Optional[os.PathLike] = None, segmenter=None) -> None
             logger.debug("loaded jieba user dictionary %s", path)
 
 
-def add_words(words: Iterable[str], segmenter=None) -> None:
+def add_words(words: Iterable[str], segmenter: Any = None) -> None:
     """Make multi-character phrases (cue lexicon, annotated spans) single tokens where jieba agrees."""
     seg = segmenter or _jieba()
     with _lock:
@@ -78,7 +78,7 @@ def add_words(words: Iterable[str], segmenter=None) -> None:
 def _split_at(norm: str, start: int, end: int, cuts: Sequence[int]) -> List[Tuple[int, int]]:
     inner = sorted({c for c in cuts if start < c < end})
     bounds = [start, *inner, end]
-    return list(zip(bounds, bounds[1:]))
+    return list(zip(bounds, bounds[1:], strict=False))
 
 
 def tokenize(text: str) -> List[Tok]:
@@ -89,7 +89,7 @@ def tokenize(text: str) -> List[Tok]:
     norm = normalize(text)
     cuts = [b for n in find_names(norm) for b in (n.start, n.end)]
     tokens: List[Tok] = []
-    for word, start, end in _jieba().tokenize(norm):
+    for _word, start, end in _jieba().tokenize(norm):
         for s, e in _split_at(norm, start, end, cuts):
             piece = norm[s:e]
             if not piece.strip():
@@ -101,7 +101,7 @@ def tokenize(text: str) -> List[Tok]:
     return tokens
 
 
-def segmenter():
+def segmenter() -> Any:
     """The project's jieba instance with the sales dictionary loaded."""
     load_userdicts()
     return _jieba()

@@ -58,8 +58,8 @@ def parse_inbound(xml: str) -> Inbound:
         message = parse_message(xml)
         data: Dict[str, Any] = dict(getattr(message, "_data", None) or root)
         user = str(getattr(message, "source", None) or "").strip()
-        create_time = data.get("CreateTime")
-        create_time = int(create_time) if create_time not in (None, "") else None
+        raw_time = data.get("CreateTime")
+        create_time = int(str(raw_time)) if raw_time not in (None, "") else None
     except CallbackRejected:
         raise
     except Exception as e:  # wechatpy field converters raise on garbage
@@ -75,7 +75,7 @@ def parse_inbound(xml: str) -> Inbound:
         kind = "event" if event in WELCOME_EVENTS else "ignored"
         return Inbound(kind, user, key, msg_type, event=event, agent_id=agent_id, create_time=create_time)
     key = f"msg:{msg_id}" if msg_id else "nomsgid:" + hashlib.sha1(
-        f"{user}:{create_time}:{msg_type}:{data.get('Content') or data.get('MediaId') or ''}".encode("utf-8")
+        f"{user}:{create_time}:{msg_type}:{data.get('Content') or data.get('MediaId') or ''}".encode()
     ).hexdigest()
     if msg_type == "text":
         text = str(getattr(message, "content", None) or data.get("Content") or "")

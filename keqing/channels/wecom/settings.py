@@ -89,7 +89,7 @@ class WeComSettings:
     @classmethod
     def from_sources(
         cls, credentials: Optional[Mapping[str, Any]] = None, env: Optional[Mapping[str, str]] = None
-    ) -> "WeComSettings":
+    ) -> WeComSettings:
         """Credentials entries win over the environment; empty values count as missing."""
         credentials = dict(credentials or {})
         env = env or {}
@@ -107,7 +107,7 @@ class WeComSettings:
         try:
             agent_id = int(values["agent_id"])
         except ValueError:
-            raise WeComConfigError(f"WECOM_AGENT_ID must be a number, got {values['agent_id']!r}")
+            raise WeComConfigError(f"WECOM_AGENT_ID must be a number, got {values['agent_id']!r}") from None
         if len(values["aes_key"]) != 43:
             raise WeComConfigError("WECOM_AES_KEY (EncodingAESKey) must be exactly 43 characters")
         msgtype = str(credentials.get("msgtype") or "markdown").strip().lower()

@@ -25,7 +25,6 @@ from keqing.dialogue.replies.base import (  # noqa: F401
     EARLY_STAGE,
     MAX_CHARS,
     MAX_EVIDENCE,
-    STAGES,
     Button,
     Reply,
     _bullets,
@@ -88,3 +87,4 @@ from keqing.dialogue.replies.profile import (  # noqa: F401
     nothing_detected,
     value_label,
 )
+from keqing.taxonomy import STAGES  # noqa: F401,E402

@@ -4,7 +4,7 @@ timestamp, intent_name, action_name, data = the event as JSON) with SQLAlchemy, 
 watermark stored for that tracker store in the KEQING_DB_URL database (table `harvest_watermarks`,
 Alembic revision 0003), and appends
 
-- to `data/nlu/harvested.yml`: describe_customer examples the reps labelled themselves
+- to `data/harvested/nlu.yml`: describe_customer examples the reps labelled themselves
   - *confirmed*: the bot diagnosed a description, the rep went on (ask_next_step / ask_strategy /
     affirm) and did not correct it: the profile's evidence spans are annotated with the predicted values;
   - *corrected*: the rep corrected the diagnosis (correct_profile; the new value is in that message's
@@ -12,17 +12,17 @@ Alembic revision 0003), and appends
     annotated with the corrected value where its cue is known (the correction's evidence, or a cue of
     the corrected value from the knowledge base's lexicon, found un-negated in the description); the
     spans the model read as the rejected value are dropped;
-- to `data/review/pending.yml`: messages for a person to label, each with what the model predicted:
+- to `review/pending.yml`: messages for a person to label, each with what the model predicted:
   low intent or profile confidence, fallbacks, and corrected descriptions whose cue for the corrected
   value is not in the text.
 
 Both files are Rasa NLU training data (`version: "3.1"`, examples with `metadata`), so they pass
-`rasa data validate` with the project's domain; pending.yml lives outside data/nlu and is not trained
+`rasa data validate` with the project's domain; pending.yml lives outside data/ and is not trained
 on until a person has labelled the examples and moved them.
 
 Before anything is written, texts (and every string in the metadata) are masked (`keqing.learn.masking`);
 annotation spans are computed on the masked text. Examples whose text (normalised, punctuation
-ignored) is already in data/nlu, in pending.yml or in the held-out evaluation set (tests/nlu) are left
+ignored) is already in data/, in pending.yml or in the held-out evaluation set (tests/nlu) are left
 out. A description is decided only when its scope is closed (the rep's next description,
 switch_customer, a new session, or `settle_seconds` without a message from that rep); the watermark
 never passes an undecided description nor events younger than `grace_seconds`, so nothing is lost and

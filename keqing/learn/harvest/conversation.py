@@ -20,9 +20,9 @@ from keqing.taxonomy import CATEGORICAL, DIMENSIONS
 logger = logging.getLogger(__name__)
 
 ROOT = config.REPO_ROOT
-DEFAULT_NLU_DIR = ROOT / "data" / "nlu"
-HARVESTED_NAME = "harvested.yml"
-DEFAULT_REVIEW_PATH = ROOT / "data" / "review" / "pending.yml"
+DEFAULT_NLU_DIR = ROOT / "data"  # training data, by feature
+HARVESTED_NAME = "harvested/nlu.yml"  # under DEFAULT_NLU_DIR
+DEFAULT_REVIEW_PATH = ROOT / "review" / "pending.yml"  # not training data
 DEFAULT_HELDOUT_DIR = ROOT / "tests" / "nlu"
 
 DESCRIBE = "describe_customer"

@@ -139,7 +139,7 @@ def harvest(
     labeller = Labeller(lexicon or Lexicon(), min_confidence, min_profile_confidence)
     candidates: List[Item] = []
     pin: Optional[int] = None  # the watermark must stay below this event id
-    for sender, sender_rows in by_sender.items():
+    for sender_rows in by_sender.values():
         items = conversation_items(sender_rows)
         result.user_messages += sum(1 for i in items if isinstance(i, Turn))
         last_activity = max(r.timestamp for r in sender_rows)
@@ -176,7 +176,8 @@ def harvest(
         result.watermark_after = eligible[-1].id
         after_ts = eligible[-1].timestamp
     else:
-        result.watermark_after, after_ts = before, before_ts
+        result.watermark_after = before
+        after_ts = before_ts  # type: ignore[assignment]
 
     if dry_run:
         return result

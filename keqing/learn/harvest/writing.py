@@ -33,7 +33,7 @@ PENDING_HEADER = """\
 # Messages waiting for a person to label, appended by `python -m keqing harvest`; see docs/retraining.md.
 # NOT training data: each example sits under the intent the model suggested, `metadata.review` says why it
 # is here and what the model predicted. Fix the intent, annotate the cue spans (docs/conventions.md),
-# move the example into a file under data/nlu/, and delete it here.
+# move the example into a feature's nlu file under data/, and delete it here.
 version: "3.1"
 nlu:
 """

@@ -1,0 +1,1 @@
+"""Rasa store adapters named in endpoints.yml: the tracker store (and, in a cluster, the lock store)."""

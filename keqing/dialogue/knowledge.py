@@ -8,7 +8,7 @@ from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.turn import Outcome
 
-DEFAULT_COMPLIANCE_ID = "compliance.gifts"
+DEFAULT_COMPLIANCE_ID = "compliance.cash_kickback"
 
 # Question wrappers around the term: 什么是X / X是什么(意思) / X要注意什么 / 讲讲X …
 _PREFIX = re.compile(

@@ -42,6 +42,11 @@ _TEXT_FIELDS = (
     "stages",
     "triggers",
     "alternatives",
+    "decline",
+    "answer",
+    "limits",
+    "goal",  # a single string, stored as a one-element list
+    "guidance_law",
 )
 
 
@@ -92,7 +97,11 @@ def _rows(kset: KnowledgeSet) -> Dict[str, List[dict]]:
         for pos, cue in enumerate(it.cues, start=1):
             rows["kb_cues"].append(dict(item_id=it.id, position=pos, dimension=dimension, value=it.name, phrase=cue))
         for fname in _TEXT_FIELDS:
-            values = _get(it, fname) or []
+            values = _get(it, "law" if fname == "guidance_law" and it.kind == "guidance" else fname) or []
+            if fname == "guidance_law" and it.kind != "guidance":
+                values = []
+            if isinstance(values, str):
+                values = [values]
             for pos, value in enumerate(values, start=1):
                 rows["kb_item_texts"].append(dict(item_id=it.id, field=fname, position=pos, text=value))
         if it.kind == "stage":

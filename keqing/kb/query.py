@@ -43,6 +43,7 @@ from keqing.kb.normalize import normalize_term, normalize_text, trigger_pattern
 from keqing.kb.records import (  # noqa: F401
     ComplianceTopic,
     Cue,
+    Guidance,
     ItemSummary,
     OpportunityInfo,
     Regression,
@@ -304,7 +305,26 @@ class KnowledgeBase:
             law=comp.law,
             note=item.compliance,
             matched=matched,
+            goal=next(iter(self._texts(s, item.id, "goal")), None),
+            decline=self._texts(s, item.id, "decline"),
         )
+
+    @_guard
+    def compliance_topic(self, topic_id: str) -> Optional[ComplianceTopic]:
+        """The compliance topic with this id (compliance.<category>), None if the KB has none."""
+        with self._session() as s:
+            item = s.get(KbItem, topic_id)
+            return self._topic(s, item) if item is not None and item.kind == "compliance" else None
+
+    @_guard
+    def guidance(self, topic_id: str) -> Optional[Guidance]:
+        """A grey-area topic (guidance.<category>) answered with nuance, None if the KB has none."""
+        with self._session() as s:
+            item = s.get(KbItem, topic_id)
+            if item is None or item.kind != "guidance":
+                return None
+            return Guidance(item.id, item.name, item.definition or "", self._texts(s, item.id, "answer"),
+                            self._texts(s, item.id, "limits"), next(iter(self._texts(s, item.id, "guidance_law")), None))
 
     @_guard
     def compliance(self, topic: Optional[str] = None) -> Any:

@@ -97,6 +97,20 @@ class ComplianceTopic:
     law: str
     note: Optional[str] = None
     matched: Optional[str] = None  # the trigger found by compliance_match
+    goal: Optional[str] = None  # the rep's real goal the lawful plan serves
+    decline: Tuple[str, ...] = ()  # sentences to decline a customer's request politely
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """A lawful but sensitive topic, answered with nuance."""
+
+    id: str
+    name: str
+    definition: str
+    answer: Tuple[str, ...]
+    limits: Tuple[str, ...]
+    law: Optional[str]
 
 
 @dataclass(frozen=True)

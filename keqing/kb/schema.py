@@ -294,18 +294,37 @@ class ConceptItem(Item):
         return v
 
 
+# The laws a refusal may cite by name (every refusal names at least one).
+LAW_NAMES = ("反不正当竞争法", "招标投标法", "刑法", "产品质量法", "广告法", "民法典", "安全生产法", "消费者权益保护法")
+
+
 class ComplianceItem(Item):
+    """An unlawful tactic the assistant declines: the law, a lawful plan for the rep's real goal, and
+    sentences to decline with (`decline`) when a customer asks for it."""
+
     _needs_traits_tactics = False
     triggers: List[str] = Field(..., min_items=1)
     refusal: str = Field(..., min_length=1)
     alternatives: List[str] = Field(..., min_items=1)
     law: str = Field(..., min_length=1)
+    goal: Optional[str] = None  # the rep's real goal the lawful plan serves
+    decline: List[str] = []  # sample sentences for declining politely
 
     @validator("refusal")
     def _names_law(cls, v: str) -> str:  # noqa: N805
-        if "反不正当竞争法" not in v:
-            raise ValueError("refusal must name 反不正当竞争法")
+        if not any(law in v for law in LAW_NAMES):
+            raise ValueError(f"refusal must name a law ({', '.join(LAW_NAMES)})")
         return v
+
+
+class GuidanceItem(Item):
+    """A lawful but sensitive question (a token gift, a contracted rebate): answered with nuance, not refused."""
+
+    _needs_traits_tactics = False
+    triggers: List[str] = Field(..., min_items=1)
+    answer: List[str] = Field(..., min_items=1)
+    limits: List[str] = []  # where it stops being lawful
+    law: Optional[str] = None
 
 
 KIND_MODELS: Dict[str, Type[Item]] = {
@@ -317,6 +336,7 @@ KIND_MODELS: Dict[str, Type[Item]] = {
     "regression": RegressionItem,
     "concept": ConceptItem,
     "compliance": ComplianceItem,
+    "guidance": GuidanceItem,
 }
 # Dimension of the cues of each kind in the cue lexicon (value = item name).
 CUE_DIMENSIONS: Dict[str, str] = {
@@ -328,6 +348,7 @@ CUE_DIMENSIONS: Dict[str, str] = {
     "style_variant": "style_variant",
     "concept": "concept",
     "compliance": "compliance",
+    "guidance": "guidance",
 }
 
 

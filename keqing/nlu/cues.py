@@ -1,82 +1,56 @@
-"""The explainable half of the profile: a spaCy pipeline (blank `zh`, jieba segmenter) whose
-EntityRuler holds the cue lexicon. Built at training time, saved to a folder (which the Rasa
-component puts inside the model archive), loaded from there by the server."""
+"""The knowledge base's cue phrases found in a message ("说一不二" → 支配型), with their spans as typed.
+
+Phrases are matched on the normalised text (Simplified, half-width), longest first, never overlapping.
+A phrase that sits inside a longer word of the segmenter ("主动" in "主动脉") is not a match: a cue is
+only evidence when the rep wrote it as a word of its own.
+"""
 from __future__ import annotations
 
 import json
-import logging
+import re
 from pathlib import Path
-from typing import Any, Iterable, List, Optional
+from typing import Iterable, List, Optional, Sequence
 
 from keqing.nlu.lexicon import Cue
 from keqing.nlu.scoring import Signal
-from keqing.text import tokenize as kt
 from keqing.text.normalize import normalize
+from keqing.text.tokenize import Tok
 
-logger = logging.getLogger(__name__)
-
-PHRASES_FILE = "phrases.json"
-RULER_CONFIG = {"phrase_matcher_attr": "LOWER", "overwrite_ents": True}
-
-
-def _blank_zh() -> Any:
-    import spacy
-
-    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-
-
-def _attach_segmenter(nlp: Any, phrases: Iterable[str]) -> None:
-    """Give the pipeline its own jieba segmenter holding the sales dictionary and the cue phrases, so
-    cue phrases are tokens and no other vocabulary splits them differently."""
-    seg = kt.new_segmenter()
-    kt.load_userdicts(segmenter=seg)
-    kt.add_words(phrases, segmenter=seg)
-    nlp.tokenizer.jieba_seg = seg
+PHRASES_FILE = "cues.json"
 
 
 class CueMatcher:
-    def __init__(self, nlp: Any, phrases: Optional[List[str]] = None) -> None:
-        self.nlp = nlp
-        self._phrases: List[str] = phrases or []
+    def __init__(self, cues: Sequence[Cue]) -> None:
+        self.cues = list(cues)
+        self._by_phrase = {c.phrase: c for c in self.cues}
+        phrases = sorted(self._by_phrase, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(p) for p in phrases)) if phrases else None
 
     @classmethod
     def build(cls, lexicon: Iterable[Cue]) -> CueMatcher:
-        lexicon = list(lexicon)
-        nlp = _blank_zh()
-        _attach_segmenter(nlp, [c.phrase for c in lexicon])
-        ruler = nlp.add_pipe("entity_ruler", config=RULER_CONFIG)
-        ruler.add_patterns(
-            [{"label": c.dimension, "pattern": c.phrase, "id": c.value} for c in lexicon]
-        )
-        return cls(nlp, sorted({c.phrase for c in lexicon}))
+        return cls(list(lexicon))
 
     def save(self, folder: Path) -> None:
         folder = Path(folder)
-        self.nlp.to_disk(folder / "spacy")
-        (folder / PHRASES_FILE).write_text(json.dumps(self._phrases, ensure_ascii=False), encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)
+        data = [[c.dimension, c.value, c.phrase] for c in self.cues]
+        (folder / PHRASES_FILE).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path) -> CueMatcher:
-        import spacy
+        data = json.loads((Path(folder) / PHRASES_FILE).read_text(encoding="utf-8"))
+        return cls([Cue(d, v, p) for d, v, p in data])
 
-        folder = Path(folder)
-        phrases = json.loads((folder / PHRASES_FILE).read_text(encoding="utf-8"))
-        nlp = spacy.load(folder / "spacy")
-        _attach_segmenter(nlp, phrases)
-        # The saved ruler tokenised its patterns with jieba's default dictionary while loading;
-        # tokenise them again with the attached segmenter so patterns and texts agree.
-        patterns = nlp.get_pipe("entity_ruler").patterns  # type: ignore[attr-defined]
-        nlp.remove_pipe("entity_ruler")
-        nlp.add_pipe("entity_ruler", config=RULER_CONFIG).add_patterns(patterns)  # type: ignore[attr-defined]
-        return cls(nlp, phrases)
-
-    def match(self, text: str) -> List[Signal]:
+    def match(self, text: str, tokens: Optional[Sequence[Tok]] = None) -> List[Signal]:
         norm = normalize(text)
-        if not norm.strip():
+        if self._pattern is None or not norm.strip():
             return []
-        doc = self.nlp(norm)
-        return [
-            Signal(ent.label_, ent.ent_id_, ent.start_char, ent.end_char, 1.0, "lexicon")
-            for ent in doc.ents
-            if ent.ent_id_
-        ]
+        spans = [(tok.start, tok.end) for tok in tokens or ()]
+        out: List[Signal] = []
+        for m in self._pattern.finditer(norm):
+            s, e = m.span()
+            if any(ts < s < te or ts < e < te for ts, te in spans):
+                continue  # a boundary of the phrase falls inside a word: part of a longer word
+            cue = self._by_phrase[m.group(0)]
+            out.append(Signal(cue.dimension, cue.value, s, e, 1.0, "lexicon"))
+        return out

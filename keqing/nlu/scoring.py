@@ -7,10 +7,9 @@ the span of the text exactly as typed.
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Tuple
 
 from keqing.nlu.share import parse_share, stage_for_share
 from keqing.taxonomy import CATEGORICAL, DIMENSIONS
@@ -25,8 +24,6 @@ _CONTRAST = re.compile(r"但是|但|可是|不过|其实|实际上|事实上|然
 # Concessive openers: what follows them is what a later contrast overrides.
 _SURFACE = re.compile(r"表面上|表面|看起来|看上去|看着|看似|貌似|乍一看|乍看|别看|虽然|虽说|尽管|一开始|刚开始|以前|之前|原来")
 
-MIN_SCORE = 0.45
-MIN_MODEL_SPAN = 2  # characters
 
 
 @dataclass(frozen=True)
@@ -94,32 +91,29 @@ def _merge_overlaps(signals: List[Signal]) -> List[Signal]:
     return merged
 
 
-def _confidence(top: float, total: float) -> float:
-    share_of_votes = top / total if total else 0.0
-    strength = 1 - math.exp(-1.6 * top)
-    return round(max(0.3, min(0.99, share_of_votes * strength)), 2)
-
-
-@dataclass(frozen=True)
-class ClassifierVote:
-    """A sentence-level classifier's view of one dimension: probabilities per value (the 'none' class
-    under NONE) and, for its best value, the spans that support it."""
-
-    probs: Dict[str, float]
-    spans: Dict[str, List[tuple]]
-
-
 NONE = "__none__"
-CLASSIFIER_WEIGHT = 1.2
-CLASSIFIER_MIN_PROB = 0.3
-# With no cue span behind it, a classifier vote alone must be this sure (5-fold CV on the training data).
-CLASSIFIER_ONLY_MIN_PROB = 0.3
 NEGATED_DAMPING = 0.2  # the classifier saw the negated cue too
+# A value is read when its calibrated probability reaches MIN_PROB, or LEXICON_MIN_PROB with a
+# knowledge-base cue of that value in the text (not negated, not overridden by a contrast).
+MIN_PROB = 0.5
+LEXICON_MIN_PROB = 0.25
+LEXICON_BOOST = 0.5  # how much of the remaining doubt an agreeing cue removes
+MAX_EVIDENCE = 3
 
 
-def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optional[ClassifierVote] = None) -> Optional[dict]:
-    scores: Dict[str, float] = {}
-    spans: Dict[str, List[Signal]] = {}
+class Vote(Protocol):
+    """A classifier's view of one dimension (keqing.nlu.classifier.Vote)."""
+
+    @property
+    def probs(self) -> Dict[str, float]: ...
+
+    @property
+    def spans(self) -> List[Tuple[int, int]]: ...
+
+
+def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optional[Vote] = None) -> Optional[dict]:
+    """One dimension of the profile from the classifier's probabilities and the cue lexicon's matches."""
+    cues: Dict[str, List[Signal]] = {}
     damp: Dict[str, float] = {}
     for sig in _merge_overlaps(list(signals)):
         if negated(norm, sig.start):
@@ -128,49 +122,51 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
         pw = position_weight(norm, sig.start, sig.end)
         if pw < 1:
             damp[sig.value] = min(damp.get(sig.value, 1.0), pw)
-        w = sig.weight * pw
-        if w <= 0:
+            continue  # the losing side of a contrast is no evidence
+        cues.setdefault(sig.value, []).append(sig)
+    probs = dict(vote.probs) if vote is not None else {}
+    spans = list(vote.spans) if vote is not None else []
+    best_model = max((v for v in probs if v != NONE), key=lambda v: probs[v], default=None)
+    # The classifier reads n-grams, not syntax: when the words behind its best value are all negated
+    # ("不是那种好商量的人"), its vote for that value is damped like a negated cue.
+    if best_model and spans and all(negated(norm, start) for start, _ in spans):
+        damp[best_model] = min(damp.get(best_model, 1.0), NEGATED_DAMPING)
+    scores: Dict[str, float] = {}
+    for value in set(probs) | set(cues):
+        if value == NONE:
             continue
-        scores[sig.value] = scores.get(sig.value, 0.0) + w
-        spans.setdefault(sig.value, []).append(sig)
-    if vote is not None:
-        # The classifier reads n-grams, not syntax: when the spans that support its best value are
-        # all negated ("不是那种好商量的人"), its vote for that value is damped like a negated cue.
-        for value, pieces in vote.spans.items():
-            if pieces and all(negated(norm, start) for start, _ in pieces):
-                damp[value] = min(damp.get(value, 1.0), NEGATED_DAMPING)
-        for value, p in vote.probs.items():
-            floor = CLASSIFIER_MIN_PROB if value in spans else CLASSIFIER_ONLY_MIN_PROB
-            if value != NONE and p >= floor:
-                scores[value] = scores.get(value, 0.0) + CLASSIFIER_WEIGHT * p * damp.get(value, 1.0)
+        p = probs.get(value, 0.0) * damp.get(value, 1.0)
+        if value in cues:
+            if p < LEXICON_MIN_PROB and probs:
+                continue
+            p = 1 - (1 - max(p, LEXICON_MIN_PROB)) * (1 - LEXICON_BOOST)
+        elif p < MIN_PROB:
+            continue
+        scores[value] = p
     if not scores:
         return None
-    value, top = max(scores.items(), key=lambda kv: kv[1])
-    if top < MIN_SCORE:
-        return None
-    pieces = [(s.start, s.end) for s in spans.get(value, [])]
-    if not pieces and vote is not None:
-        pieces = list(vote.spans.get(value, []))
+    value, confidence = max(scores.items(), key=lambda kv: kv[1])
+    pieces = [(sig.start, sig.end) for sig in cues.get(value, [])]
+    if value == best_model:
+        pieces += [sp for sp in spans if not any(sp[0] < e and sp[1] > s for s, e in pieces)]
     evidence: List[str] = []
-    for start, end in sorted(pieces):
+    for start, end in pieces:
         piece = text[start:end]
-        if piece.strip() and piece not in evidence:
+        if piece.strip() and piece not in evidence and not negated(norm, start):
             evidence.append(piece)
-    return {"value": value, "confidence": _confidence(top, sum(scores.values())), "evidence": evidence}
+    return {"value": value, "confidence": round(min(0.99, confidence), 2), "evidence": evidence[:MAX_EVIDENCE]}
 
 
 _PARSE = object()
 
 
 def build_profile(text: str, signals: Iterable[Signal], share: Any = _PARSE,
-                  votes: Optional[Dict[str, ClassifierVote]] = None) -> dict:
+                  votes: Optional[Mapping[str, Vote]] = None) -> dict:
     """The `customer_profile` of the interface: style, motive, stage, grade, share.
 
     `share` is the already parsed share (or None for none); by default the text is parsed here."""
     text = text or ""
     norm = normalize(text)
-    # A single character ("很") is never a cue; DIET sometimes tags one, and it would be shown as evidence.
-    signals = [s for s in signals if s.source != "model" or s.end - s.start >= MIN_MODEL_SPAN]
     if share is _PARSE:
         share = parse_share(text)
     profile: dict = {}

@@ -1,43 +1,32 @@
-"""Purchase share ("我们占他们几成采购") from the way reps write it.
+"""Our share of the customer's purchasing ("我们占他们几成采购"), read as a small grammar.
 
-`find_shares(text)` returns every share expression with its value (0–100) and its span in the text as
-typed; `parse_share(text)` picks the one that describes us now. Numbers go through cn2an. A number is
-only a share when its clause talks about share/purchasing/supply or the message is little more than
-the number itself: dates, prices, head counts and "一半时间在出差" are not shares.
+1. Quantities: 三成, 三成五, 一成半, 七八成, 两三成, 百分之四十, 40%, 三分之一, 0.3, 一半, 大半, 大头 …, with the
+   typos voice input makes of them (三城/三层/三程/三撑, 百分之八时, 一般 for 一半, 梁成 for 两成).
+2. Whose quantity it is, from its clause: ours (我们占/我们拿了/我们这/给我们), the others' (竞争对手, 另一家,
+   别家, 日系, 美孚 …, "另外两家分四成"), the rest (剩下的/其余的 … 是我们的), or no share at all (prices,
+   discounts, growth, head counts, scores, stakes, "贵5%").
+3. Whole-relationship phrases: no business yet (还没下过单, 一单都没做, 还在追第一单, 不在供应商名录里) is 0;
+   all of it (独家, 唯一的供应商, 全从我们这拿, sole supplier) is 100.
+4. The answer: what is said to be ours, preferring what is "actually" so over what is so "nominally"
+   (名义上…实际上); else the complement of the others' part when the text gives the rest to us or
+   names only the others; a competitor's part alone is never ours.
+
+`parse_share(text)` returns that answer with the span of the text as typed that carries it.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from pathlib import Path
+from typing import List, Optional, Sequence, Tuple
+
+import yaml
 
 from keqing.text.normalize import normalize
 
-CN_DIGITS = "零〇一二两三四五六七八九十百"
-NUM = rf"(?:\d+(?:\.\d+)?|[{CN_DIGITS}]+)"
-
-# Clause boundaries: punctuation, line breaks, and contrast/sequence words that start a new thought.
-_CLAUSE_SPLIT = re.compile(r"[,，。.!！?？;；\n、~～]|但是|不过|可是|现在|目前|如今")
-
-_CONTEXT = re.compile(
-    r"占|份额|采购|供应|供货|进货|订单|单子|量|货|业务|生意|比例|占比|给我们|在我们|从我们|我们家|我们这|"
-    r"拿|用我们|份|盘子|钱包|买我们|下单|剩|掉到|降到|涨到|做到|提到|只有|只占|share|百分比|"
-    r"我们|咱们|我司|我家|那边|那里|那儿|他们家"
-)
-_COMPETITOR = re.compile(r"对手|竞品|竞争|别家|其他家|另一家|友商|其他供应商|别的供应商|另外一家|老供应商")
-# What follows a number that makes it not a share.
-_NOT_SHARE_AFTER = re.compile(
-    r"^\s*(?:的)?(?:时间|时候|人|个人|天|年|月|号|日|点钟|万|千|元|块|折|岁|周|小时|分钟|次|家|台|件|个月|公里)"
-)
-# Rates and ratios that are not our share of the customer's purchasing.
-_NOT_SHARE_CLAUSE = re.compile(
-    r"良率|合格率|毛利|利润|增长|增速|涨价|降价|折扣|打折|税|利率|概率|成功率|把握|可能性|完成率|进度|满意度|预付|首付|定金|回款|"
-    r"下降|下滑|降了|减少|少了|砍|压价|提升|上涨|涨了|库存|节能|节省|营收|成本|提成|分他|分给他|时间|预算|超了|超出|超支"
-)
-_STRONG_CONTEXT = re.compile(r"占|份额|采购|供应|供货|进货|比例|占比")
-_SUFFIX = re.compile(r"^(?:多|以上|出头|不到|以下|还多)")
-_DENIED = re.compile(r"(?:不是|并非|而不是|而非)$")
-_PROBABLY = re.compile(r"^(?:是|会|要|不(?!到|足)|能|就|得|已经|也|还|没|可能|想)")
+CN = "零〇一二两三四五六七八九十百"
+_DIGIT = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 @dataclass(frozen=True)
@@ -47,7 +36,53 @@ class ShareMatch:
     end: int
     text: str  # as typed
     confidence: float
-    competitor: bool = False
+    competitor: bool = False  # kept for callers that list every quantity
+
+
+@dataclass(frozen=True)
+class _Quantity:
+    value: float
+    start: int
+    end: int
+    owner: str  # "ours" | "others" | "rest" | "none" | "unknown"
+    actual: int  # +1 after 实际上, -1 after 名义上, 0 otherwise
+
+
+# -- typos of the number words that voice input makes -------------------------------------------------
+_TYPOS: Sequence[Tuple[re.Pattern, str]] = (
+    (re.compile(rf"(?<=[{CN}\d])(?:城|程|撑|呈|陈|诚)(?![市里区墙楼面次序])|(?<=[{CN}\d])乘(?![{CN}\d])"), "成"),
+    (re.compile(r"陆(?=成)"), "六"),
+    (re.compile(r"期(?=成)"), "七"),
+    (re.compile(r"把(?=成的?量)"), "八"),
+    (re.compile(r"是(?=分之)"), "十"),
+    (re.compile(r"(?<=百分之[一二三四五六七八九])(?:时|是|事|实|石)"), "十"),
+    (re.compile(r"(?<=[占有到约概是家])(?:一般|一伴|一办)|(?:一般|一伴)(?=左右|的量)"), "一半"),
+    (re.compile(r"梁(?=成)"), "两"),
+    (re.compile(r"分额"), "份额"),
+)
+
+
+# Homophones of a digit that voice input writes before 成 ("巴成" 八成, "气成" 七成, "酒成" 九成); only after
+# words that introduce a share, so 八成 in "把成本" etc. is left alone.
+_DIGIT_SOUNDS = {"衣": "一", "依": "一", "医": "一", "而": "二", "儿": "二", "山": "三", "伞": "三", "散": "三",
+                 "寺": "四", "死": "四", "无": "五", "舞": "五", "午": "五", "武": "五", "溜": "六", "留": "六",
+                 "气": "七", "妻": "七", "起": "七", "巴": "八", "吧": "八", "拔": "八", "酒": "九", "久": "九", "旧": "九"}
+_SOUND_BEFORE_CHENG = re.compile(r"(?<=占|有|是|约|到|概|就|了|们|多)(?P<c>[" + "".join(_DIGIT_SOUNDS) + r"])(?=成)")
+
+# 层 is a typo of 成 only where a floor cannot be meant: not after 楼/第, and followed by share words or the end.
+_LAYER = re.compile(rf"(?<![楼第])(?P<n>[{CN}]{{1,2}}|\d{{1,2}})层(?=的|左右|多|吧|份额|量|business|$|[,，。!！\s])")
+
+
+def _same_length(repl: str, m: re.Match) -> str:
+    return repl if len(repl) == len(m.group(0)) else m.group(0)
+
+
+def _fix_typos(norm: str) -> str:
+    """Same-length corrections, so offsets still point into the text as typed."""
+    for pattern, repl in _TYPOS:
+        norm = pattern.sub(functools.partial(_same_length, repl), norm)
+    norm = _SOUND_BEFORE_CHENG.sub(lambda m: _DIGIT_SOUNDS[m.group("c")], norm)
+    return _LAYER.sub(lambda m: m.group("n") + "成", norm)
 
 
 def cn_number(token: str) -> Optional[float]:
@@ -67,148 +102,281 @@ def cn_number(token: str) -> Optional[float]:
         return None
 
 
-def _pair_or_single(token: str) -> Optional[float]:
-    """'七八' → 7.5 (a range said as two adjacent digits), '三' → 3, '十' → 10."""
-    singles = "一二两三四五六七八九"
-    if len(token) == 2 and all(c in singles for c in token):
-        a, b = cn_number(token[0]), cn_number(token[1])
-        if a is not None and b is not None and b == a + 1:
-            return (a + b) / 2
+def _tenths(token: str) -> Optional[float]:
+    """三 → 3, 七八 → 7.5 (a range said as two adjacent digits), 十 → 10."""
+    if len(token) == 2 and token[0] in _DIGIT and token[1] in _DIGIT and _DIGIT[token[1]] == _DIGIT[token[0]] + 1:
+        return (_DIGIT[token[0]] + _DIGIT[token[1]]) / 2
     return cn_number(token)
+
+
+# Only words that name a number; 大部分, 大头, 一小部分 … say the stage (稳定合作, 初期合作) but no share.
+_WORDS = {
+    "一半多": 55, "一半以上": 55, "超过一半": 55, "多一半": 60, "一人一半": 50, "一家一半": 50, "不到一半": 45,
+    "一半": 50, "五五开": 50, "对半": 50, "对半分": 50, "半壁江山": 50,
+}
+_QUANTITY = re.compile(
+    rf"(?P<pct>百分之(?P<pn>[{CN}]+(?:点[{CN}]+)?|\d+(?:\.\d+)?))"
+    rf"|(?P<pct2>(?P<pn2>\d+(?:\.\d+)?)\s*(?:%|％|个百分点)|(?P<pn3>[{CN}]+)个(?:百分)?点)"
+    rf"|(?P<ten>(?P<tn>[{CN}]{{1,3}}|\d{{1,2}}(?:\.\d)?)成(?P<half>半)?(?P<tx>[一二三四五六七八九](?![{CN}成]))?)"
+    rf"|(?P<frac>(?P<fd>\d+|[{CN}]+)分之(?P<fn>\d+|[{CN}]+))|(?P<slash>(?<![\d/])(?P<sn>\d)/(?P<sd>\d{{1,2}})(?![\d/]))"
+    r"|(?P<dec>(?<![\d.])0?\.(?P<dn>\d{1,2})(?![\d%]))"
+    r"|(?<!差不)(?P<word>" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")"
+)
+
+# -- whose quantity ------------------------------------------------------------------------------
+_CLAUSE = re.compile(r"[,，。!！?？;；\n、:：()（）\[\]/|~～]|但是|不过|可是|而且")
+_OURS = re.compile(r"我们|咱们|我司|我方|我家|我哋|我們|给我们|在我们|从我们|归我们|we\b|our", re.I)
+_OTHERS = re.compile(
+    r"对手|竞品|竞争|竞对|别家|别的|别人|隔壁|小厂|其他家|其他供应商|另外?(?:一|两|三|几)?家|另一家|另一个|另一间|第二间|友商|老供应商|"
+    r"原供应商|现供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
+    r"美孚|立邦|中油|西门子|Siemens|ABB|x家|X家|那家|这家老|老的那家|主供那家|第一名|对方|他们自己的?厂|集团内部", re.I)
+_REST = re.compile(r"剩下|剩余|其余|其他的?(?:都|全)?(?:是|给|归|在)|剩返|余下|the rest|rest", re.I)
+_NOT_SHARE = re.compile(
+    r"贵|便宜|降价|涨价|降了|涨了|降|涨|增长|增速|下降|下滑|提升|上涨|折扣|打折|返点|返利|rebate|预付|首付|定金|回款|"
+    r"入股|股份|股权|持股|利润|毛利|良率|合格率|不良率|出错率|废品率|上架率|增值|产值|营收|预算|budget|税|利率|"
+    r"可能性|把握|概率|成功率|完成率|进度|满意度|分数|评分|得分|差.{0,2}分|时间|人数|员工|减少|少了|砍|压价|free|"
+    r"提成|佣金|commission|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值", re.I)
+# Clauses about these are never our share, whatever else they say.
+_NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比", re.I)
+_SHARE_CONTEXT = re.compile(r"占|份额|采购|供|进货|订单|单子|单|量|货|业务|生意|比例|占比|share|拿|用|给|在|归|分|business|volume|order|PO|spend", re.I)
+_ACTUAL = re.compile(r"实际上|实际|其实|事实上|真正|实则|real|现在|目前|如今|这季度|本季度|今年|后来")
+_NOMINAL = re.compile(r"名义上|名义|账面上|账面|说是|表面上|号称|看起来|纸面上|官方|以前|之前|原来|过去|曾经|上季度|去年|当初")
+_DENIED = re.compile(r"(?:不是|并非|而不是|而非)$")
+_PROBABLY = re.compile(r"^(?:是|会|要|不(?!到|足)|能|就|得|已经|也|还|没|可能|想)")
+_NOT_AFTER = re.compile(r"^ ?(?:的)?(?:时间|时候|人|个人|天|年|月|号|日|点钟|万|千|亿|元|块|折|岁|周|小时|分钟|次|家|台|件|个月|公里|吨|套|分(?!之)|[a-zA-Z])")
+
+# -- whole-relationship phrases ----------------------------------------------------------------------
+_ZERO = re.compile(
+    r"(?:还|仍|都|也|目前|现在)?(?:没有?|未)(?:跟我们|给我们|和我们|从我们这?)?(?:正式)?(?:下过|下)(?:单|过单|订单)"
+    r"|(?:还|仍)?(?:没有?|未)(?:开始)?(?:跟他们)?(?:合作|合作过|供过货|供货|成交|做成过?|做过(?:他们的?)?(?:生意|业务)|拿到过?(?:他们的?)?(?:单|订单|business))"
+    r"|(?:还|仍)(?:没有?|未)(?:打|做|进|攻)(?:进去|进)|还没进(?:去|他们)?|没打进去|没做进去|还没做进去过?"
+    r"|一单(?:都|也)?(?:还)?(?:没|没有|未)(?:做|成|下|拿)?(?:过|进去)?"
+    r"|(?:还在|正在)(?:追|攻|争取|谈|抢|跑)(?:他们的?)?(?:第一|首)(?:单|笔|张订单|个订单)"
+    r"|(?:不在|没进|没有进|没进入|未进入|还没进入)(?:他们的?)?(?:合格|准入)?(?:供应商|供方|vendor)?(?:名单|名录|名册|list)"
+    r"|零合作|还是零|零供货|(?:份额|占比|share)(?:是|为|只有|就)?(?:零|0)(?![.\d%])|(?:我们|咱们)[^,，。\n]{0,8}?(?:是|为|占|就是)?(?:零|0)(?![.\d%\w])"
+    r"|(?:还没有?|没有|no)\s*(?:任何)?(?:business|业务往来|生意往来|业务|往来)"
+    r"|(?:之前|以前|从来|从)?没(?:给他们)?供过货|未曾合作|尚未合作|暂无(?:业务|合作)|无业务往来|没有任何合作"
+    r"|(?:我们)?(?:还|仍)?没有?(?:进去|进入|打进去|做进去)|全部?(?:都)?(?:签给|给|交给)了(?:我们的)?(?:竞争对手|对手|别家|竞品|另一家)"
+    r"|(?:还在|正在)争取进|(?:名录|名单)都?没进|才能下第一单|没跟我们下过(?:单|order|订单)"
+    r"|没有?(?:拿到|接到|做过|做成|下过|收到|拿过)过?(?:他们|他们家|对方)?(?:的)?(?:任何|一张|一个|一笔|第一张|第一个|第一笔)?(?:订单|单子|单)"
+    r"|(?:一张|一个|一笔|任何)(?:订单|单子|单)(?:都|也)?(?:还)?没(?:有)?(?:拿到|接到|下|做)?"
+    r"|(?:我们)?第一次(?:进|进入|跟他们做|和他们做|跟他们合作|做他们)|尚无(?:任何)?(?:合作|订单|业务|往来)?"
+    r"|从(?:来)?(?:没|未)(?:跟|和|与)?(?:我们|咱们)?(?:做过|合作过|下过单)|(?:还)?没(?:跟|和)(?:我们|咱们)合作过",
+    re.I,
+)
+_ALL = re.compile(
+    r"独家(?:供应商|供应|供货|合作|代理)?|唯一(?:的)?[\w]{0,6}?供应商|(?:sole|exclusive|only)\s*(?:supplier|source|vendor)"
+    r"|(?:全部|全都|全|都|一直|基本都|全部都|基本上全|基本全)(?:改成|改为)?(?:是从|是由|是跟|是在|是|从|由|跟|在|给|用|走)?(?:我们|咱们|咱家|我司|我哋)(?:这|这里|这儿|家|这边)?(?:拿|供|采购|买|叫|订|做|在做|供应|提供|出|进|的|supply|supplied)"
+    r"|唯一(?:的)?一家|独一份"
+    r"|全(?:是|部是|部都是)我们(?:供|的|家)|(?:只|就)(?:用|跟|从|找)我们(?:一家)?|我们一家(?:供|做|包)|包圆|"
+    r"百分之百|百分百|100%|全部份额|一直是我们在做|全部由我们|全是我们(?:供|印|做|生产)|只留了?我们一家|只剩我们一家"
+    r"|全部(?:都)?(?:係|系)我哋|全部交给我们|全部都?是我们",
+    re.I,
+)
+
+
+_AFTER_OTHERS = re.compile(
+    r"^(?:的)?(?:量|货|单|份额|订单|业务|business|volume)?(?:还|仍|都|全|基本)*(?:是|在|给|归|被|走|让|跟|从)+(?:了)?"
+    r"(?:另|别|竞|对手|日系|进口|台资|老供应商|那家|他们自己|集团内部|competitor|[A-Z])|^的?(?:量|货)?在他们手里", re.I)
+_AFTER_OURS = re.compile(r"^(?:的)?(?:量|货|单|份额|订单|业务)?(?:都|全|基本)?(?:在|是|给|归|从)(?:了)?(?:我们|咱们|我司|我方)")
+
+
+def _owner(clause_before: str, clause_after: str) -> str:
+    """Who the quantity belongs to: what follows it ("…给了竞对", "…都是我们的") decides first, then
+    the nearest party named before it in its clause ("我们占…", "另外两家拿了…", "剩下的…")."""
+    if _AFTER_OTHERS.search(clause_after[:14]):
+        return "others"
+    if re.search(r"我们(?:和|跟|与)[^,，。]{0,6}$", clause_before) or re.search(r"我们(?:和|跟|与)", clause_before[-12:]):
+        return "ours"  # "我们和另一家对半分", "我们跟另一家一人一半": the split includes us
+    if _AFTER_OURS.search(clause_after[:10]):
+        return "ours"
+    if _REST.search(clause_before) and _OTHERS.search(clause_after[:12]) and not _OURS.search(clause_after[:12]):
+        return "others"  # "剩下的大头在另一家"
+    marks = [(m.end(), "rest") for m in _REST.finditer(clause_before)]
+    marks += [(m.end(), "others") for m in _OTHERS.finditer(clause_before)]
+    marks += [(m.end(), "ours") for m in _OURS.finditer(clause_before)]
+    if not marks:
+        return "unknown"
+    return max(marks)[1]
+
+
+def _quantities(norm: str) -> List[_Quantity]:
+    found: List[_Quantity] = []
+    clauses = [0, *[m.end() for m in _CLAUSE.finditer(norm)], len(norm) + 1]
+    for m in _QUANTITY.finditer(norm):
+        value = _value(m)
+        if value is None or not 0 <= value <= 100:
+            continue
+        s, e = m.span()
+        after, before = norm[e : e + 6], norm[max(0, s - 6) : s]
+        if _NOT_AFTER.match(after) and not m.group("word"):
+            continue
+        if m.group("dec") and s > 0 and norm[s - 1].isdigit():
+            continue
+        if _DENIED.search(before):
+            continue
+        value = _adjust(value, after, before)
+        suffix = re.match(r"^(?:多|以上|出头|不到|以下|还多)", after)
+        if suffix and not m.group("word"):
+            e += suffix.end()  # "三成多": the evidence is what the rep said
+        left = max(c for c in clauses if c <= s)
+        right = min(c for c in clauses if c > e) - 1
+        clause_before, clause_after = norm[left:s], norm[e:right]
+        clause = norm[left:right]
+        if _NOT_SHARE.search(clause_before[-8:] + " " + clause_after[:8]) and not re.search(r"占|份额|share", clause, re.I):
+            continue
+        if _NOT_SHARE_CLAUSE.search(clause):
+            continue
+        if m.group("pct2") and m.group("pn3") and not re.search(r"占|份额|百分|share", clause):
+            continue  # "量了二十个点": points, not percentage points
+        if (m.group("ten") and _PROBABLY.match(after) and not _SHARE_CONTEXT.search(clause_before[-6:])
+                and not _REST.search(clause_before) and not _AFTER_OURS.search(after) and not _AFTER_OTHERS.search(after)):
+            continue  # "八成是不会同意了": probably, not 80 %
+        terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在也就]", "", clause_before + clause_after)) <= 2
+        if not (terse or _SHARE_CONTEXT.search(clause) or _OURS.search(clause) or _OTHERS.search(clause)):
+            continue
+        owner = _owner(clause_before, clause_after)
+        window = norm[max(0, left - 14) : s]
+        actual = 1 if _ACTUAL.search(window) else -1 if _NOMINAL.search(window) else 0
+        found.append(_Quantity(value, s, e, owner, actual))
+    return found
+
+
+def _value(m: re.Match) -> Optional[float]:
+    if m.group("pct"):
+        return cn_number(m.group("pn"))
+    if m.group("pct2"):
+        return cn_number(m.group("pn2") or m.group("pn3"))
+    if m.group("ten"):
+        token = m.group("tn")
+        v = _tenths(token) if len(token) <= 2 else None
+        if v is None and len(token) == 2 and token[0] in _DIGIT and token[1] in _DIGIT:
+            v = (_DIGIT[token[0]] + _DIGIT[token[1]]) / 2  # 两三成 ~ 25
+        if v is None or v > 10:
+            return None
+        extra = 5 if m.group("half") else (cn_number(m.group("tx")) or 0) if m.group("tx") else 0
+        return v * 10 + extra
+    if m.group("frac"):
+        denom, numer = cn_number(m.group("fd")), cn_number(m.group("fn"))
+        if not denom or numer is None or numer > denom:
+            return None
+        return numer / denom * 100
+    if m.group("slash"):
+        numer, denom = float(m.group("sn")), float(m.group("sd"))
+        return numer / denom * 100 if denom and numer <= denom else None
+    if m.group("dec"):
+        return float("0." + m.group("dn")) * 100
+    if m.group("word"):
+        return float(_WORDS[m.group("word")])
+    return None
 
 
 def _adjust(value: float, after: str, before: str) -> float:
     if re.match(r"^(?:多|以上|出头|还多|挂零)", after) or re.search(r"(?:超过|高于|过了|不止)$", before):
-        return value + 5
-    if re.match(r"^(?:不到|以下|不足)", after) or re.search(r"(?:不到|不足|低于|没到|少于|还不到)$", before):
-        return value - 5
+        return min(100.0, value + 5)
+    if re.match(r"^(?:不到|以下|不足)", after) or re.search(r"(?:不到|不足|低于|没到|少于|还不到|才)$", before):
+        return max(0.0, value - 3)
     return value
 
 
-# (pattern, kind); kinds decide how the value is computed and whether context is required.
-_PATTERNS = [
-    (re.compile(rf"百分之([{CN_DIGITS}]+(?:点[{CN_DIGITS}]+)?|\d+(?:\.\d+)?)"), "percent"),
-    (re.compile(rf"(\d+(?:\.\d+)?|[{CN_DIGITS}]+)\s*(?:%|个百分点|个点)"), "percent"),
-    (re.compile(rf"([{CN_DIGITS}]+)个(?:百分)?点"), "percent"),
-    (re.compile(rf"([{CN_DIGITS}]{{1,3}})成([一二三四五六七八九](?![{CN_DIGITS}]))?"), "tenths"),
-    (re.compile(r"(?:份额|占比|share)\s*(?:是|为|只有|就)?\s*(?P<span>零|0)(?![.\d%])"), "none"),
-    (re.compile(rf"({NUM})分之({NUM})"), "fraction"),
-    (re.compile(r"0?\.(\d{1,2})(?!\d)"), "decimal"),
-    (re.compile(r"一大半|大半|过半|一半多|一半以上|超过一半|多一半|大多数|绝大部分|大部分"), "word"),
-    (re.compile(r"一小半|小半|不到一半|少一半|一少半|一小部分|小部分"), "word"),
-    (re.compile(r"一半|五五开|对半|半壁江山"), "word"),
-    (re.compile(r"大头"), "word"),
-    (re.compile(r"小头|零头|一点点|一丁点"), "word"),
-    (re.compile(r"独家(?:供应商|供应|供货|合作)?|唯一(?:的)?供应商|全部(?:都)?(?:是|从|在|给|用)我们|全都(?:是|从|在|给|用)我们|全包了|百分之百|百分百|全部份额"), "all"),
-    (
-        re.compile(
-            r"还没(?:有)?(?:开始)?(?:合作|供货|下单|做过|成交|业务)|没有(?:任何)?(?:业务|合作|往来|供货)|零合作|"
-            r"没做过(?:他们|他家|这家)?(?:的)?生意|从来?没(?:合作|供过货|成交)|无业务往来|暂无业务"
-        ),
-        "none",
-    ),
-]
-
-_WORD_VALUES = {
-    "一大半": 65, "大半": 65, "过半": 55, "一半多": 55, "一半以上": 55, "超过一半": 55, "多一半": 60,
-    "大多数": 70, "绝大部分": 85, "大部分": 65,
-    "一小半": 35, "小半": 35, "不到一半": 45, "少一半": 40, "一少半": 35, "一小部分": 15, "小部分": 20,
-    "一半": 50, "五五开": 50, "对半": 50, "半壁江山": 50,
-    "大头": 65, "小头": 20, "零头": 5, "一点点": 5, "一丁点": 5,
-}
-
-
-def _value(kind: str, m: re.Match) -> Optional[float]:
-    if kind == "percent":
-        return cn_number(m.group(1))
-    if kind == "tenths":
-        v = _pair_or_single(m.group(1))
-        if v is None or v > 10:
-            return None
-        extra = cn_number(m.group(2)) if m.group(2) else 0  # 七成五 = 75
-        return v * 10 + (extra or 0)
-    if kind == "fraction":
-        denom, numer = cn_number(m.group(1)), cn_number(m.group(2))
-        if not denom or numer is None or numer > denom:
-            return None
-        return numer / denom * 100
-    if kind == "decimal":
-        return float("0." + m.group(1)) * 100
-    if kind == "word":
-        return _WORD_VALUES.get(m.group(0))
-    if kind == "all":
-        return 100
-    if kind == "none":
-        return 0
-    return None
-
-
-def _clause_bounds(norm: str, start: int, end: int) -> Tuple[int, int]:
-    left = 0
-    for m in _CLAUSE_SPLIT.finditer(norm, 0, start):
-        left = m.end()
-    right_m = _CLAUSE_SPLIT.search(norm, end)
-    right = right_m.start() if right_m else len(norm)
-    return left, right
-
-
-def find_shares(text: str) -> List[ShareMatch]:
-    norm = normalize(text)
-    taken: List[range] = []
-    found: List[ShareMatch] = []
-    for pattern, kind in _PATTERNS:
-        for m in pattern.finditer(norm):
-            s, e = m.span("span") if "span" in pattern.groupindex else m.span()
-            if any(s < r.stop and e > r.start for r in taken):
-                continue
-            raw = _value(kind, m)
-            if raw is None:
-                continue
-            after, before = norm[e : e + 4], norm[max(0, s - 4) : s]
-            if kind not in ("all", "none") and _NOT_SHARE_AFTER.match(after):
-                continue
-            # Digits glued to the match (e.g. "2023.5") are dates or amounts, not shares.
-            if kind == "decimal" and s > 0 and norm[s - 1].isdigit():
-                continue
-            suffix = _SUFFIX.match(norm[e:])
-            if suffix and kind in ("percent", "tenths", "fraction"):
-                e += suffix.end()
-            left, right = _clause_bounds(norm, s, e)
-            clause = norm[left:right]
-            rest = (clause[: s - left] + clause[e - left :]).strip()
-            has_context = bool(_CONTEXT.search(clause))
-            terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在]", "", rest)) <= 1
-            if kind not in ("all", "none") and _NOT_SHARE_CLAUSE.search(clause) and not _STRONG_CONTEXT.search(clause):
-                continue
-            if kind == "tenths" and not has_context and _PROBABLY.match(after):
-                continue  # "八成是不会同意了": probably, not 80 %
-            if kind not in ("all", "none", "tenths") and not (has_context or terse):
-                continue
-            if _DENIED.search(before):
-                continue  # "我们占五成不是三成"
-            value = max(0, min(100, round(_adjust(raw, after, before))))
-            exact = kind in ("percent", "tenths", "fraction", "decimal", "all", "none")
-            conf = 0.95 if exact and has_context else 0.85 if exact else 0.75
-            found.append(
-                ShareMatch(value, s, e, text[s:e], conf, competitor=bool(_COMPETITOR.search(clause)))
-            )
-            taken.append(range(s, e))
-    found.sort(key=lambda x: x.start)
-    return found
+def _phrase(norm: str, pattern: re.Pattern) -> List[Tuple[int, int]]:
+    return [m.span() for m in pattern.finditer(norm) if m.end() > m.start()]
 
 
 def parse_share(text: str) -> Optional[ShareMatch]:
-    """Our current share: the last expression that is not about a competitor."""
-    ours = [m for m in find_shares(text) if not m.competitor]
-    return ours[-1] if ours else None
+    """Our current share of the customer's purchasing, or None when the text does not say it."""
+    if not text:
+        return None
+    norm = _fix_typos(normalize(text))
+    if not _OURS.search(norm) and re.search(r"行业|协会|全国|国内|市场|同比", norm):
+        return None  # market figures, not a customer's purchasing
+    quantities = _quantities(norm)
+    rest_ours = re.compile(r"(?:剩下|剩余|其余|余下|剩返)[^,，。]{0,8}(?:我们|我哋|咱们)|(?:我们|我哋)[^,，。]{0,6}(?:剩下|其余)")
+    quantities = [_Quantity(q.value, q.start, q.end, "others", q.actual)
+                  if q.owner == "unknown" and rest_ours.search(norm, q.end) else q for q in quantities]
+    for i in range(1, len(quantities)):  # "我们占了一大半，五成五左右": the second says the first more precisely
+        q, prev = quantities[i], quantities[i - 1]
+        if q.owner == "unknown" and prev.owner == "ours" and q.start - prev.end <= 4:
+            quantities[i] = _Quantity(q.value, q.start, q.end, "ours", max(q.actual, prev.actual) + 1)
+    ours = [q for q in quantities if q.owner == "ours"]
+    rest = [q for q in quantities if q.owner == "rest"]
+    others = [q for q in quantities if q.owner == "others"]
+    unknown = [q for q in quantities if q.owner == "unknown"]
+    zero, full = _phrase(norm, _ZERO), _phrase(norm, _ALL)
+
+    def match(value: float, start: int, end: int, conf: float) -> ShareMatch:
+        return ShareMatch(int(round(max(0.0, min(100.0, value)))), start, end, text[start:end], conf)
+
+    def pick(qs: List[_Quantity]) -> _Quantity:
+        # what is "actually" so beats what is "nominally" so; then the last one said
+        return max(qs, key=lambda q: (q.actual, q.start))
+
+    if ours and all(q.actual < 0 for q in ours) and unknown and unknown[-1].start > ours[-1].start:
+        q = unknown[-1]  # "名义上是50%，实际上…也就20%"
+        return match(q.value, q.start, q.end, 0.85)
+    if ours:
+        q = pick(ours)
+        return match(q.value, q.start, q.end, 0.95)
+    actual_unknown = [q for q in unknown if q.actual > 0 and _NOMINAL.search(norm)]
+    if actual_unknown:
+        q = actual_unknown[-1]  # "名义上是第一供应商，实际上量只有三成半"
+        return match(q.value, q.start, q.end, 0.85)
+    if rest and others:
+        taken = sum(q.value for q in others if q.start < rest[0].start) or sum(q.value for q in others)
+        q = rest[0]
+        return match(100 - taken, q.start, q.end, 0.85)
+    if rest:
+        q = pick(rest)
+        return match(q.value, q.start, q.end, 0.85)
+    supplier_us = re.search(r"我们(?:是|在|算|为)?[^,，。]{0,8}(?:主供|供应商|供货|在供|supplier|vendor|incumbent)", norm, re.I)
+    if others and (_REST.search(norm) or re.search(r"剩下|其余|其他.{0,3}(?:是|给|归|在)我们", norm) or supplier_us):
+        q = others[-1]
+        return match(100 - sum(o.value for o in others), q.start, q.end, 0.8)
+    full = [(s, e) for s, e in full if not (re.search(r"(?:他们|对方|那家|同行|竞争对手|对手)(?:家)?(?:是|才是)?$", norm[max(0, s - 6) : s])
+                                            and "我们" not in norm[max(0, s - 8) : s])]
+    if full and not (zero and zero[-1][0] > full[-1][0]):
+        s, e = full[-1]
+        if not unknown or unknown[-1].start < s:
+            return match(100, s, e, 0.9)
+    if zero:
+        s, e = zero[-1]
+        if not unknown or unknown[-1].start < s:
+            return match(0, s, e, 0.9)
+    if unknown:
+        q = pick(unknown)
+        if q.actual >= 0 or len(unknown) == 1:
+            return match(q.value, q.start, q.end, 0.8)
+    return None
 
 
-def stage_for_share(share: float) -> str:
-    """Stage by share, thresholds as in the product's interface."""
-    if share <= 0:
-        return "开发"
-    if share < 50:
-        return "初期合作"
-    if share < 80:
-        return "稳定合作"
-    return "战略合作"
+def find_shares(text: str) -> List[ShareMatch]:
+    """Every quantity the grammar reads as a share of someone (ours or others'), in order."""
+    norm = _fix_typos(normalize(text or ""))
+    return [ShareMatch(int(round(q.value)), q.start, q.end, text[q.start : q.end], 0.8, competitor=q.owner == "others")
+            for q in _quantities(norm) if q.owner != "none"]
+
+
+# -- stage by share ------------------------------------------------------------------------------
+STAGES_FILE = Path(__file__).resolve().parents[2] / "knowledge" / "stages.yml"
+
+
+@functools.lru_cache(maxsize=4)
+def stage_bands(path: Path = STAGES_FILE) -> Tuple[Tuple[str, float, float], ...]:
+    """(stage, share_min, share_max) from the knowledge base, in order of share."""
+    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    bands = [(it["name"], float(it["share_min"]), float(it["share_max"])) for it in doc["items"]
+             if it.get("kind") == "stage" and "share_min" in it]
+    return tuple(sorted(bands, key=lambda b: (b[1], b[2])))
+
+
+def stage_for_share(share: float, bands: Optional[Sequence[Tuple[str, float, float]]] = None) -> str:
+    """0 → 开发; above 0 and below 50 → 初期合作; 50 to below 80 → 稳定合作; 80 to 100 → 战略合作 (the
+    thresholds of knowledge/stages.yml)."""
+    bands = bands or stage_bands()
+    for name, lo, hi in bands:
+        if lo == hi == share:
+            return name
+    for name, lo, hi in bands:
+        if lo < hi and (lo < share or (lo == share and lo > 0)) and share < hi:
+            return name
+    return bands[-1][0] if share >= bands[-1][2] or share > 0 else bands[0][0]

@@ -1,26 +1,28 @@
 """jieba segmentation with the project's sales vocabulary, on normalised text.
 
+A `Segmenter` owns a private jieba instance (never jieba's global one) with the packaged sales dictionary
+plus the words it was given, so a trained model keeps exactly the vocabulary it was trained with, and two
+models in one process (the retrain gate) never change each other's segmentation. `tokenize(text)` uses
+the default segmenter (the packaged dictionary only).
+
 Tokens carry offsets into the text as typed (normalisation keeps lengths) and are never empty or
-whitespace: mixed Chinese/English input makes jieba emit " " tokens, which crash DIET (Rasa issue 7910).
+whitespace; customer names (王总, 李经理) always stand alone, so "徐总好" → 徐总 / 好.
 """
 from __future__ import annotations
 
 import glob
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 from keqing.text.normalize import normalize
 
 logger = logging.getLogger(__name__)
 
 USERDICT_DIR = Path(__file__).resolve().parent.parent / "resources" / "jieba"
-
-_lock = threading.Lock()
-_loaded: set = set()
+WORD_FREQ = 2000
 
 
 @dataclass(frozen=True)
@@ -30,82 +32,85 @@ class Tok:
     end: int
 
 
-_instance = None
-
-
-def new_segmenter() -> Any:
-    """A private jieba segmenter (not jieba's global one), so that dictionaries added for one purpose
-    (e.g. the cue matcher's) do not change how another component segments."""
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.Tokenizer()
-
-
-def _jieba() -> Any:
-    global _instance
-    if _instance is None:
-        with _lock:
-            if _instance is None:
-                _instance = new_segmenter()
-    return _instance
-
-
-def load_userdicts(folder: Optional[os.PathLike] = None, segmenter: Any = None) -> None:
-    """Load every dictionary file in `folder` into the segmenter once (idempotent, thread-safe)."""
-    folder = Path(folder or USERDICT_DIR)
-    seg = segmenter or _jieba()
-    with _lock:
-        for path in sorted(glob.glob(str(folder / "*.txt"))):
-            key = (id(seg), os.path.realpath(path))
-            if key in _loaded:
-                continue
-            seg.load_userdict(path)
-            _loaded.add(key)
-            logger.debug("loaded jieba user dictionary %s", path)
-
-
-def add_words(words: Iterable[str], segmenter: Any = None) -> None:
-    """Make multi-character phrases (cue lexicon, annotated spans) single tokens where jieba agrees."""
-    seg = segmenter or _jieba()
-    with _lock:
-        for w in words:
-            w = normalize(w).strip()
-            if len(w) >= 2 and " " not in w:
-                seg.add_word(w, freq=2000)
-
-
-def _split_at(norm: str, start: int, end: int, cuts: Sequence[int]) -> List[Tuple[int, int]]:
+def _split_at(start: int, end: int, cuts: Sequence[int]) -> List[Tuple[int, int]]:
     inner = sorted({c for c in cuts if start < c < end})
     bounds = [start, *inner, end]
     return list(zip(bounds, bounds[1:], strict=False))
 
 
+class Segmenter:
+    """A jieba instance with the packaged dictionaries and `words` (cue phrases, annotated spans)."""
+
+    def __init__(self, words: Iterable[str] = (), dictionary_dir: Optional[Path] = None) -> None:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)
+        self._jieba = jieba.Tokenizer()
+        self._lock = threading.Lock()
+        self.words: List[str] = []
+        for path in sorted(glob.glob(str(Path(dictionary_dir or USERDICT_DIR) / "*.txt"))):
+            self._jieba.load_userdict(path)
+        self.add_words(words)
+
+    def add_words(self, words: Iterable[str]) -> None:
+        """Make multi-character phrases single tokens where jieba agrees."""
+        with self._lock:
+            for w in words:
+                w = normalize(w).strip()
+                if len(w) >= 2 and " " not in w:
+                    self._jieba.add_word(w, freq=WORD_FREQ)
+                    self.words.append(w)
+
+    def tokenize(self, text: str) -> List[Tok]:
+        from keqing.text.names import find_names
+
+        norm = normalize(text)
+        cuts = [b for n in find_names(norm) for b in (n.start, n.end)]
+        tokens: List[Tok] = []
+        with self._lock:  # jieba's lazy initialisation is not thread-safe
+            pieces = list(self._jieba.tokenize(norm))
+        for _word, start, end in pieces:
+            for s, e in _split_at(start, end, cuts):
+                piece = norm[s:e]
+                if not piece.strip():
+                    continue
+                lstrip = len(piece) - len(piece.lstrip())
+                rstrip = len(piece) - len(piece.rstrip())
+                tokens.append(Tok(piece.strip(), s + lstrip, e - rstrip))
+        return tokens
+
+    def cut(self, text: str) -> List[str]:
+        """jieba's own segmentation of normalised text (for dictionaries and the KB)."""
+        with self._lock:
+            return list(self._jieba.cut(normalize(text)))
+
+    def cut_for_search(self, text: str) -> List[str]:
+        """Every dictionary word inside `text`, long and short (内部矛盾 → 内部, 矛盾, 内部矛盾)."""
+        with self._lock:
+            return list(self._jieba.cut_for_search(normalize(text)))
+
+
+_default: Optional[Segmenter] = None
+_default_lock = threading.Lock()
+
+
+def default_segmenter() -> Segmenter:
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Segmenter()
+    return _default
+
+
 def tokenize(text: str) -> List[Tok]:
-    """Tokens of `text`; customer names (王总, 李经理) always stand alone, so "徐总好" → 徐总 / 好."""
-    from keqing.text.names import find_names
-
-    load_userdicts()
-    norm = normalize(text)
-    cuts = [b for n in find_names(norm) for b in (n.start, n.end)]
-    tokens: List[Tok] = []
-    for _word, start, end in _jieba().tokenize(norm):
-        for s, e in _split_at(norm, start, end, cuts):
-            piece = norm[s:e]
-            if not piece.strip():
-                continue
-            # strip surrounding whitespace; jieba only keeps it in whitespace tokens, but be strict.
-            lstrip = len(piece) - len(piece.lstrip())
-            rstrip = len(piece) - len(piece.rstrip())
-            tokens.append(Tok(piece.strip(), s + lstrip, e - rstrip))
-    return tokens
-
-
-def segmenter() -> Any:
-    """The project's jieba instance with the sales dictionary loaded."""
-    load_userdicts()
-    return _jieba()
+    return default_segmenter().tokenize(text)
 
 
 def words(text: str) -> Sequence[str]:
     return [t.text for t in tokenize(text)]
+
+
+def segmenter() -> Segmenter:
+    """The default segmenter."""
+    return default_segmenter()

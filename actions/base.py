@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from keqing import settings
 from keqing.customers import CustomerMemory
 from keqing.db.errors import KeqingDBError
-from keqing.dialogue import replies
+from keqing.dialogue import replies, schedule
 from keqing.dialogue.context import Services, Step
 from keqing.dialogue.turn import MAX_TEXT, Outcome, PastMessage, Turn, clean_profile
 from keqing.kb.query import KnowledgeBase
@@ -146,11 +146,16 @@ def turn_from_tracker(tracker: Tracker) -> Turn:
         last_action=_last_bot_action(events),
         asked_slot=_asked_slot(events),
         history=_history(events),
+        people=[p for p in latest.get("people") or [] if isinstance(p, dict)],
+        compliance=latest.get("compliance") if isinstance(latest.get("compliance"), dict) else {},
     )
 
 
 def slot_events(outcome: Outcome) -> List[EventType]:
-    return [SlotSet(name, value) for name, value in outcome.slots.items()]
+    events: List[EventType] = [SlotSet(name, value) for name, value in outcome.slots.items()]
+    if outcome.kind:
+        events.append(SlotSet("reply_kind", outcome.kind))
+    return events
 
 
 class KeqingAction(Action, abc.ABC):
@@ -166,6 +171,15 @@ class KeqingAction(Action, abc.ABC):
         handler = type(self).handler
         assert handler is not None, f"{type(self).__name__} has no handler"
         step = Step(turn_from_tracker(tracker), services())
-        outcome = await asyncio.to_thread(handler, step)
+        outcome = await asyncio.to_thread(run_turn, handler, step)
         send(dispatcher, outcome.replies)
         return slot_events(outcome)
+
+
+def run_turn(handler: Handler, step: Step) -> Outcome:
+    """The handler's outcome, after the rep's due reminders (said once, at the start of the answer)."""
+    due = schedule.due_now(step)
+    outcome = handler(step)
+    if due:
+        outcome.replies[:0] = replies.due_reminders(due)
+    return outcome

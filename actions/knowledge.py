@@ -1,11 +1,9 @@
-"""Knowledge-base-only actions: compliance refusals and concept explanations (adapters)."""
+"""Compliance, concepts and key people: answers from the knowledge base (adapters)."""
 from __future__ import annotations
 
 from actions.base import KeqingAction
-from keqing.dialogue import knowledge
-from keqing.dialogue.knowledge import (
-    term_candidates,  # noqa: F401  (tests import it from here)
-)
+from keqing.dialogue import followups, knowledge
+from keqing.dialogue.knowledge import term_candidates  # noqa: F401  (tests import it from here)
 
 
 class ActionExplainConcept(KeqingAction):
@@ -20,3 +18,17 @@ class ActionCompliance(KeqingAction):
 
     def name(self) -> str:
         return "action_compliance"
+
+
+class ActionLawfulPlan(KeqingAction):
+    handler = staticmethod(followups.lawful_plan)
+
+    def name(self) -> str:
+        return "action_lawful_plan"
+
+
+class ActionKeyPeople(KeqingAction):
+    handler = staticmethod(followups.key_people)
+
+    def name(self) -> str:
+        return "action_key_people"

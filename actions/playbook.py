@@ -1,8 +1,8 @@
-"""Strategy, the stage's steps one by one, the opportunity checklist, scripts and regression repair (adapters)."""
+"""Strategy, the stage's steps, the opportunity checklist, scripts, "还有呢" (adapters)."""
 from __future__ import annotations
 
 from actions.base import KeqingAction
-from keqing.dialogue import opportunities, playbook
+from keqing.dialogue import followups, opportunities, playbook
 
 
 class ActionGiveStrategy(KeqingAction):
@@ -33,13 +33,6 @@ class ActionOpportunities(KeqingAction):
         return "action_opportunities"
 
 
-class ActionOpportunityAnswer(KeqingAction):
-    handler = staticmethod(opportunities.opportunity_answer)
-
-    def name(self) -> str:
-        return "action_opportunity_answer"
-
-
 class ActionScript(KeqingAction):
     handler = staticmethod(playbook.script)
 
@@ -47,8 +40,8 @@ class ActionScript(KeqingAction):
         return "action_script"
 
 
-class ActionRegression(KeqingAction):
-    handler = staticmethod(playbook.regression)
+class ActionMore(KeqingAction):
+    handler = staticmethod(followups.more)
 
     def name(self) -> str:
-        return "action_regression"
+        return "action_more"

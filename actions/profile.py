@@ -1,4 +1,4 @@
-"""Diagnosis of a description, the profile form, and corrections of the profile (adapters)."""
+"""Descriptions, news, corrections and the profile form (adapters)."""
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -9,15 +9,22 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.base import KeqingAction, guarded, services, turn_from_tracker
-from keqing.dialogue import corrections, profile
+from keqing.dialogue import corrections, describe, followups, news, profile
 from keqing.dialogue.context import Step
 
 
 class ActionDiagnose(KeqingAction):
-    handler = staticmethod(profile.diagnose)
+    handler = staticmethod(describe.describe)
 
     def name(self) -> str:
         return "action_diagnose"
+
+
+class ActionNews(KeqingAction):
+    handler = staticmethod(news.news)
+
+    def name(self) -> str:
+        return "action_news"
 
 
 class ActionCorrectProfile(KeqingAction):
@@ -27,8 +34,15 @@ class ActionCorrectProfile(KeqingAction):
         return "action_correct_profile"
 
 
+class ActionExplainReading(KeqingAction):
+    handler = staticmethod(followups.explain_reading)
+
+    def name(self) -> str:
+        return "action_explain_reading"
+
+
 class ValidateProfileForm(FormValidationAction):
-    """Custom slot mappings of profile_form: the customer's name and the stage."""
+    """The profile form asks for our share (the stage) once; its answer is read like any description."""
 
     def name(self) -> str:
         return "validate_profile_form"
@@ -37,17 +51,9 @@ class ValidateProfileForm(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> List[EventType]:
         return await super().run(dispatcher, tracker, domain)
 
-    def extract_customer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
-        found = profile.form_customer(turn_from_tracker(tracker))
-        return {"customer": found} if found else {}
-
     def extract_stage(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict) -> Dict[str, Any]:
         stage = profile.form_stage(turn_from_tracker(tracker))
         return {"stage": stage} if stage else {}
-
-    def validate_customer(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                          domain: Dict) -> Dict[str, Any]:
-        return profile.validate_customer(Step(turn_from_tracker(tracker), services()), value)
 
     def validate_stage(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                        domain: Dict) -> Dict[str, Any]:

@@ -67,7 +67,7 @@ class ComplianceDetector:
 
     @classmethod
     def fit(cls, examples: Iterable[Tuple[str, str]], c: float = 10.0,
-            segmenter: Optional[Segmenter] = None) -> "ComplianceDetector":
+            segmenter: Optional[Segmenter] = None) -> ComplianceDetector:
         """examples: (text, class) with classes from `label_of`."""
         rows = list(examples)
         if len({label for _, label in rows}) < 2:
@@ -80,7 +80,7 @@ class ComplianceDetector:
             self.model.save(folder, MODEL_NAME)
 
     @classmethod
-    def load(cls, folder: Path, segmenter: Optional[Segmenter] = None) -> "ComplianceDetector":
+    def load(cls, folder: Path, segmenter: Optional[Segmenter] = None) -> ComplianceDetector:
         path = Path(folder) / f"{MODEL_NAME}.json"
         return cls(LinearModel.load(folder, MODEL_NAME, segmenter) if path.exists() else None, segmenter)
 

@@ -3,6 +3,7 @@
     from keqing.customers import CustomerMemory, Customer
 """
 from keqing.customers.memory import CustomerMemory
+from keqing.customers.people import ROLES, Relation, Signal
 from keqing.customers.records import (
     Correction,
     Customer,
@@ -19,5 +20,5 @@ from keqing.customers.records import (
 
 __all__ = [
     "Correction", "Customer", "CustomerMemory", "CustomerRef", "DimensionValue", "NextAction", "Note",
-    "PlaybookPosition", "Profile", "StageChange", "StageEntry", "UnknownCustomer",
+    "PlaybookPosition", "Profile", "ROLES", "Relation", "Signal", "StageChange", "StageEntry", "UnknownCustomer",
 ]

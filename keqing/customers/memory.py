@@ -20,6 +20,7 @@ from typing import Any, List, Mapping, Optional, Tuple, Union
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from keqing.customers.people import PeopleMixin
 from keqing.customers.playbook import PlaybookMixin
 from keqing.customers.records import (
     Correction,
@@ -29,7 +30,6 @@ from keqing.customers.records import (
     StageChange,
     StageEntry,
     _check_value,
-    _customer,
     _guard,
     _now,
 )
@@ -44,23 +44,24 @@ from keqing.kb.normalize import (
     customer_display_name,
     normalize_text,
 )
+from keqing.reminders.store import RemindersMixin
 from keqing.taxonomy import STAGES
 
 
-class CustomerMemory(PlaybookMixin):
+class CustomerMemory(PeopleMixin, PlaybookMixin, RemindersMixin):
     # -- customers -------------------------------------------------------------------
     @_guard
     def get_or_create_customer(self, channel: str, sender: str, name: str) -> Customer:
         with Session(self.engine, future=True) as s, s.begin():
             row = self._resolve(s, channel, sender, name, create=True)
             self._touch(s, row)
-            return _customer(row)
+            return self._as_customer(s, row)
 
     @_guard
     def get_customer(self, channel: str, sender: str, name: str) -> Optional[Customer]:
         with Session(self.engine, future=True) as s:
             row = self._find(s, self._rep(s, channel, sender, create=False), name)
-            return _customer(row) if row else None
+            return self._as_customer(s, row) if row else None
 
     @_guard
     def find_customer(self, channel: str, sender: str, text: str) -> Optional[Customer]:
@@ -79,7 +80,7 @@ class CustomerMemory(PlaybookMixin):
                 length = max((len(n) for n in names if n and n in haystack), default=0)
                 if length and (best is None or (length, row.touched_seq) > best[:2]):
                     best = (length, row.touched_seq, row)
-            return _customer(best[2]) if best else None
+            return self._as_customer(s, best[2]) if best else None
 
     @_guard
     def list_customers(self, channel: str, sender: str) -> List[Customer]:
@@ -93,7 +94,7 @@ class CustomerMemory(PlaybookMixin):
                 .where(MemCustomer.rep_id == rep.id)
                 .order_by(MemCustomer.touched_seq.desc(), MemCustomer.id)
             )
-            return [_customer(row) for row in s.execute(stmt).scalars()]
+            return [self._as_customer(s, row) for row in s.execute(stmt).scalars()]
 
     @_guard
     def last_customer(self, channel: str, sender: str) -> Optional[Customer]:
@@ -106,7 +107,7 @@ class CustomerMemory(PlaybookMixin):
         with Session(self.engine, future=True) as s, s.begin():
             row = self._resolve(s, channel, sender, customer, create=False)
             self._touch(s, row)
-            return _customer(row)
+            return self._as_customer(s, row)
 
     @_guard
     def delete_customer(self, channel: str, sender: str, customer: CustomerRef) -> bool:
@@ -159,7 +160,7 @@ class CustomerMemory(PlaybookMixin):
             row = self._find(s, self._rep(s, channel, sender, create=False), customer)
             if row is None:
                 return None
-            return Profile(_customer(row), self._merged(s, row))
+            return Profile(self._as_customer(s, row), self._merged(s, row))
 
     @_guard
     def record_correction(

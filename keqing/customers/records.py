@@ -26,6 +26,10 @@ class Customer:
     display_name: str
     key: str
     created_at: datetime
+    account: Optional[str] = None  # the company, when the rep said it
+    role: Optional[str] = None  # 决策者 | 影响者 | 使用者 | 把关者 | 内线 | 反对者
+    placeholder: bool = False  # named after a role or company until the rep gives a name
+    last_contact_at: Optional[datetime] = None
 
 
 CustomerRef = Union[str, Customer]
@@ -145,7 +149,8 @@ def _decode(dimension: str, stored: str) -> Union[str, int, float]:
     return int(number) if number.is_integer() else number
 
 
-def _customer(row: MemCustomer) -> Customer:
-    return Customer(row.id, row.display_name, row.key, row.created_at)
+def _customer(row: MemCustomer, account: Optional[str] = None) -> Customer:
+    return Customer(row.id, row.display_name, row.key, row.created_at, account, row.role, bool(row.placeholder),
+                    row.last_contact_at)
 
 

@@ -1,25 +1,27 @@
 """The customer memory's base: engine, and the helpers that scope every query to one rep."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from keqing.customers.merge import Candidate, merge
 from keqing.customers.records import (
-    PERSON_DIMENSIONS,
     Customer,
     CustomerRef,
     DimensionValue,
     UnknownCustomer,
+    _customer,
     _decode,
     _now,
     _share_str,
 )
 from keqing.db import get_engine
 from keqing.db.memory_models import (
+    MemAccount,
     MemAssessment,
     MemAssessmentValue,
     MemCorrection,
@@ -98,13 +100,8 @@ class MemoryBase:
         return seq
 
     def _merged(self, s: Session, row: MemCustomer) -> Dict[str, DimensionValue]:
-        # candidates per dimension: (rank, seq, value); the highest (rank, seq) wins
-        best: Dict[str, Tuple[int, int, DimensionValue]] = {}
-
-        def offer(dim: str, rank: int, seq: int, value: DimensionValue) -> None:
-            if dim not in best or (rank, seq) > best[dim][:2]:
-                best[dim] = (rank, seq, value)
-
+        """The current profile of `row` (rules in keqing.customers.merge)."""
+        cands: List[Candidate] = []
         stmt = (
             select(MemAssessment, MemAssessmentValue)
             .join(MemAssessmentValue, MemAssessmentValue.assessment_id == MemAssessment.id)
@@ -113,14 +110,18 @@ class MemoryBase:
         for a, v in s.execute(stmt):
             dv = DimensionValue(_decode(v.dimension, v.value), v.confidence, tuple(v.evidence or ()),
                                 "assessment", a.created_at, a.source_text)
-            offer(v.dimension, 0, a.seq, dv)
+            cands.append(Candidate(v.dimension, a.seq, dv))
         for h in s.execute(select(MemStageHistory).where(MemStageHistory.customer_id == row.id)).scalars():
-            offer("stage", 0, h.seq, DimensionValue(h.stage, 1.0, (), "stage", h.at, h.reason))
+            cands.append(Candidate("stage", h.seq, DimensionValue(h.stage, 1.0, (), "stage", h.at, h.reason)))
             if h.share is not None:
-                offer("share", 0, h.seq, DimensionValue(_decode("share", _share_str(h.share)), 1.0, (), "stage",
-                                                        h.at, h.reason))
+                cands.append(Candidate("share", h.seq, DimensionValue(_decode("share", _share_str(h.share)), 1.0, (),
+                                                                      "stage", h.at, h.reason)))
         for c in s.execute(select(MemCorrection).where(MemCorrection.customer_id == row.id)).scalars():
-            rank = 1 if c.dimension in PERSON_DIMENSIONS else 0  # person traits: corrections always win
-            offer(c.dimension, rank, c.seq, DimensionValue(_decode(c.dimension, c.new_value), 1.0, (),
-                                                           "correction", c.at, c.correction_message))
-        return {dim: best[dim][2] for dim in DIMENSIONS if dim in best}
+            cands.append(Candidate(c.dimension, c.seq, DimensionValue(_decode(c.dimension, c.new_value), 1.0, (),
+                                                                      "correction", c.at, c.correction_message)))
+        merged = merge(cands)
+        return {dim: merged[dim] for dim in DIMENSIONS if dim in merged}
+
+    def _as_customer(self, s: Session, row: MemCustomer) -> Customer:
+        account = s.get(MemAccount, row.account_id) if row.account_id else None
+        return _customer(row, account.display_name if account else None)

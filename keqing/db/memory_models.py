@@ -37,6 +37,19 @@ class MemRep(Base):
     created_at = Column(DateTime, nullable=False)
 
 
+class MemAccount(Base):
+    """A customer company of one rep (revision 0004)."""
+
+    __tablename__ = "mem_accounts"
+    __table_args__ = (UniqueConstraint("rep_id", "key", name="uq_mem_accounts_rep_key"),)
+
+    id = Column(Integer, primary_key=True)
+    rep_id = Column(Integer, ForeignKey("mem_reps.id", ondelete="CASCADE"), nullable=False, index=True)
+    key = Column(String(200), nullable=False)
+    display_name = Column(String(200), nullable=False)
+    created_at = Column(DateTime, nullable=False)
+
+
 class MemCustomer(Base):
     __tablename__ = "mem_customers"
     __table_args__ = (UniqueConstraint("rep_id", "key"),)
@@ -47,6 +60,12 @@ class MemCustomer(Base):
     key = Column(String(200), nullable=False)  # normalise_customer(display_name)
     created_at = Column(DateTime, nullable=False)
     touched_seq = Column(Integer, nullable=False, default=0)  # rep.seq when last talked about
+    # revision 0004
+    account_id = Column(Integer, ForeignKey("mem_accounts.id", ondelete="SET NULL", name="fk_mem_customers_account"),
+                        nullable=True)
+    role = Column(String(20), nullable=True)  # 决策者 | 影响者 | 使用者 | 把关者 | 内线 | 反对者
+    placeholder = Column(Boolean, nullable=False, default=False)  # named by role/company until the rep gives a name
+    last_contact_at = Column(DateTime, nullable=True)
 
 
 class MemAssessment(Base):
@@ -123,3 +142,47 @@ class MemNextAction(Base):
     done = Column(Boolean, nullable=False, default=False)
     created_at = Column(DateTime, nullable=False)
     done_at = Column(DateTime, nullable=True)
+
+
+class MemSignal(Base):
+    """News about a customer's account: an opportunity signal or a sign of regression (revision 0004)."""
+
+    __tablename__ = "mem_signals"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    seq = Column(Integer, nullable=False)
+    kind = Column(String(20), nullable=False)  # opportunity | regression
+    name = Column(String(50), nullable=False)  # the knowledge base's signal name (新产品上市 …)
+    message = Column(Text, nullable=False, default="")
+    at = Column(DateTime, nullable=False)
+
+
+class MemRelation(Base):
+    """How two people of an account stand to each other, or to us (revision 0004)."""
+
+    __tablename__ = "mem_relations"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, _customer_fk(), nullable=False, index=True)
+    other_id = Column(Integer, ForeignKey("mem_customers.id", ondelete="CASCADE"), nullable=True)
+    kind = Column(String(20), nullable=False)  # conflict | supports | opposes | reports_to
+    text = Column(Text, nullable=False, default="")
+    at = Column(DateTime, nullable=False)
+
+
+class MemReminder(Base):
+    """A follow-up reminder, delivered once at `due_at` through the rep's channel (revision 0004)."""
+
+    __tablename__ = "mem_reminders"
+
+    id = Column(Integer, primary_key=True)
+    rep_id = Column(Integer, ForeignKey("mem_reps.id", ondelete="CASCADE"), nullable=False, index=True)
+    customer_id = Column(Integer, ForeignKey("mem_customers.id", ondelete="SET NULL"), nullable=True)
+    text = Column(Text, nullable=False)
+    due_at = Column(DateTime, nullable=False, index=True)
+    created_at = Column(DateTime, nullable=False)
+    claimed_at = Column(DateTime, nullable=True)
+    claimed_by = Column(String(100), nullable=True)
+    delivered_at = Column(DateTime, nullable=True)
+    cancelled = Column(Boolean, nullable=False, default=False)

@@ -14,6 +14,7 @@ from keqing.db.kb_models import (
     KbStep,
 )
 from keqing.db.memory_models import (
+    MemAccount,
     MemAssessment,
     MemAssessmentValue,
     MemCorrection,
@@ -21,7 +22,10 @@ from keqing.db.memory_models import (
     MemNextAction,
     MemNote,
     MemPlaybookPosition,
+    MemRelation,
+    MemReminder,
     MemRep,
+    MemSignal,
     MemStageHistory,
 )
 
@@ -39,6 +43,7 @@ __all__ = [
     "KbOpportunity",
     "KbStage",
     "KbStep",
+    "MemAccount",
     "MemAssessment",
     "MemAssessmentValue",
     "MemCorrection",
@@ -47,5 +52,8 @@ __all__ = [
     "MemNote",
     "MemPlaybookPosition",
     "MemRep",
+    "MemRelation",
+    "MemReminder",
+    "MemSignal",
     "MemStageHistory",
 ]

@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step, Subject
-from keqing.dialogue.turn import Outcome, profile_slots
+from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.nlu.scoring import negated
 from keqing.taxonomy import ANIMALS, CATEGORICAL, ENTITY_VALUES
 from keqing.text.normalize import normalize
@@ -76,6 +76,7 @@ def _advice(step: Step, new: Dict[str, Any]) -> List[str]:
     return []
 
 
+@answers("correction")
 def correct_profile(step: Step) -> Outcome:
     subject = step.subject()
     new = corrected_values(step)

@@ -6,8 +6,7 @@ from typing import Dict, List, Optional
 from keqing.customers import Customer
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
-from keqing.dialogue.profile import attach_pending, pending_description
-from keqing.dialogue.turn import Outcome, profile_slots
+from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.kb.normalize import customer_display_name
 from keqing.kb.query import StepInfo
 from keqing.text.names import first_name
@@ -41,20 +40,15 @@ def customer_line(step: Step, customer: Customer,
                                 None if style is None else str(style), order, title, repair)
 
 
+@answers("customer_summary")
 def switch_customer(step: Step) -> Outcome:
     named = step.turn.entity("customer") or first_name(step.text[:500])
     customer = step.get_customer(named) if named else None
     if customer is None and step.text:
         customer = step.find_customer(step.text)
     if customer is None and named and customer_display_name(named):
-        if pending_description(step.turn) is not None:
-            # the form was asking whom a description was about: this is the answer
-            customer = step.get_or_create_customer(named)
-            attach_pending(step, customer)
-        else:
-            name = customer_display_name(named)
-            step.out.say(replies.switched(replies.CustomerLine(name)))
-            return step.out.set_slots(profile_slots(name, {}))
+        # a customer the rep names for the first time: kept, so what they say next is about them
+        customer = step.get_or_create_customer(customer_display_name(named))
     if customer is None:
         customers = step.memory.list_customers(step.channel, step.sender)[:MAX_LISTED]
         return step.out.say(replies.choose_customer([replies.CustomerLine(c.display_name) for c in customers]))
@@ -64,6 +58,7 @@ def switch_customer(step: Step) -> Outcome:
     return step.out.set_slots(profile_slots(subject.name, subject.values))
 
 
+@answers("customer_list")
 def list_customers(step: Step) -> Outcome:
     customers = step.memory.list_customers(step.channel, step.sender)[:MAX_LISTED]
     cache: Dict[str, List[StepInfo]] = {}

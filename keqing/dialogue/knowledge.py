@@ -1,18 +1,26 @@
-"""Answers from the knowledge base alone: concept explanations and compliance refusals."""
+"""Answers from the knowledge base alone: concept explanations, compliance refusals and grey areas.
+
+A request for an unlawful tactic gets the refusal of its category (what the law says, with articles),
+then the lawful plan for the rep's real goal; "那合法的办法呢" continues that plan (keqing.dialogue.followups).
+A lawful but sensitive question (a token gift, a contracted rebate) gets a nuanced answer, not a refusal.
+"""
 from __future__ import annotations
 
 import re
 from typing import Any, List, Optional
 
+from keqing.compliance.categories import topic_id
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
-from keqing.dialogue.turn import Outcome
+from keqing.dialogue.turn import Outcome, answers
 
 DEFAULT_COMPLIANCE_ID = "compliance.cash_kickback"
+DEFAULT_GUIDANCE_ID = "guidance.token_gift"
+TOPIC_SLOT = "compliance_topic"
 
 # Question wrappers around the term: 什么是X / X是什么(意思) / X要注意什么 / 讲讲X …
 _PREFIX = re.compile(
-    r"^(?:请问|问一下|问下|我想知道|想了解一下|想了解|想问问|想问|能不能|能否|可以|帮我|给我|你)*"
+    r"^(?:请问|问一下|问下|我想知道|想了解一下|想了解|想问问|想问|能不能|能否|可以|帮我|给我|你|顺便问一下|顺便问下|那)*"
     r"(?:讲讲|讲一下|说说|说一下|解释一下|解释|介绍一下|介绍|科普一下|科普)?(?:一下)?"
     r"(?:什么是|啥是|何为|什么叫|啥叫|什么叫做)?"
 )
@@ -52,6 +60,7 @@ def term_candidates(text: str) -> List[str]:
     return out
 
 
+@answers("concept")
 def explain_concept(step: Step) -> Outcome:
     candidates = term_candidates(step.text[:500])
     found: Optional[Any] = None
@@ -64,11 +73,29 @@ def explain_concept(step: Step) -> Outcome:
     return step.out.say(replies.concept(found))
 
 
+@answers("refusal")
 def compliance(step: Step) -> Outcome:
-    topic = step.kb.compliance_match(step.text) if step.text.strip() else None
+    """Refuse an unlawful tactic with the law and a lawful plan; answer a grey area with nuance."""
+    verdict = step.turn.compliance or {}
+    category = verdict.get("category")
+    if verdict.get("verdict") == "grey" and category:
+        guidance = step.kb.guidance(topic_id("grey", category))
+        if guidance is not None:
+            step.out.say(replies.guidance(guidance)).as_kind("grey_area")
+            return step.out.set_slots({TOPIC_SLOT: guidance.id})
+    topic = None
+    if verdict.get("verdict") == "unlawful" and category:
+        topic = step.kb.compliance_topic(topic_id("unlawful", category))
+    if topic is None and step.text.strip():
+        topic = step.kb.compliance_match(step.text)
+    if topic is None and verdict.get("verdict") != "unlawful":
+        guidance = step.kb.guidance(DEFAULT_GUIDANCE_ID)
+        if guidance is not None:
+            step.out.say(replies.guidance(guidance)).as_kind("grey_area")
+            return step.out.set_slots({TOPIC_SLOT: guidance.id})
     if topic is None:
-        topics = step.kb.compliance()
-        topic = next((t for t in topics if t.id == DEFAULT_COMPLIANCE_ID), topics[0] if topics else None)
+        topic = step.kb.compliance_topic(DEFAULT_COMPLIANCE_ID)
     if topic is None:
         return step.out.say(replies.compliance_fallback())
-    return step.out.say(replies.compliance(topic))
+    step.out.say(replies.compliance(topic))
+    return step.out.set_slots({TOPIC_SLOT: topic.id})

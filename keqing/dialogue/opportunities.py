@@ -3,38 +3,23 @@ from __future__ import annotations
 
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
-from keqing.dialogue.turn import Outcome
+from keqing.dialogue.turn import Outcome, answers
 
 CHECKLIST_ACTIONS = ("action_opportunities", "action_opportunity_answer")
 
 
+@answers("opportunities")
 def opportunities(step: Step) -> Outcome:
+    """The eight opportunity signals in one message; with a customer, the walk through them starts."""
     subject = step.subject()
-    stage = subject.values.get("stage")
-    if not stage:
-        if subject.customer is not None or subject.values:
-            step.out.say(replies.need_stage(subject.name))
-        else:
-            step.out.say(replies.need_description(subject.name))
-        return step.sync(subject)
-    if stage == replies.EARLY_STAGE:
-        found = step.kb.opportunities(stage)
-        if subject.customer is None:
-            step.out.say(replies.need_customer())
-        elif found:
-            step.memory.add_note(step.channel, step.sender, subject.customer, replies.checklist_start_note())
-            step.out.say(replies.checklist_question(found[0], 1, len(found), subject.name))
-        return step.sync(subject)
-    if stage == replies.DEV_STAGE:
-        steps = step.kb.steps(stage)
-        signals = list(steps[0].details) if steps else []
-        step.out.say(replies.stage_watch(stage, signals, subject.name, entry=True))
-    else:
-        signals = list(step.kb.regression().signs.get(stage, ()))
-        step.out.say(replies.stage_watch(stage, signals, subject.name))
+    found = step.kb.opportunities(replies.EARLY_STAGE)
+    if subject.customer is not None and found:
+        step.memory.add_note(step.channel, step.sender, subject.customer, replies.checklist_start_note())
+    step.out.say(replies.opportunity_list(found, subject.name, ask_first=subject.customer is not None))
     return step.sync(subject)
 
 
+@answers("opportunity_item")
 def opportunity_answer(step: Step) -> Outcome:
     """有/没有: the answer to the checklist question just asked; outside a checklist a neutral reply."""
     present = step.turn.intent != "deny"
@@ -51,6 +36,9 @@ def opportunity_answer(step: Step) -> Outcome:
         return step.sync(subject)
     current = open_items[0]
     step.memory.add_note(step.channel, step.sender, subject.customer, replies.checklist_answer_note(current, present))
+    if present:  # the rep confirms the signal: it is account news like any other
+        step.memory.add_signal(step.channel, step.sender, subject.customer, "opportunity", current.name,
+                               f"机会点排查:{current.name}")
     answers[current.key] = present
     if len(open_items) > 1:
         nxt = open_items[1]

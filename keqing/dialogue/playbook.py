@@ -7,7 +7,7 @@ from typing import Any, List, Optional, Tuple
 from keqing.customers import PlaybookPosition
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step, Subject
-from keqing.dialogue.turn import Outcome
+from keqing.dialogue.turn import Outcome, answers
 from keqing.kb.query import StepInfo
 from keqing.taxonomy import PERSON_TRAITS
 
@@ -62,6 +62,7 @@ def set_position(step: Step, subject: Subject, playbook: str, order: int) -> Non
         step.memory.set_playbook_step(step.channel, step.sender, subject.customer, playbook, order)
 
 
+@answers("strategy")
 def give_strategy(step: Step) -> Outcome:
     subject = step.subject()
     v = subject.values
@@ -78,6 +79,7 @@ def give_strategy(step: Step) -> Outcome:
     return step.sync(subject)
 
 
+@answers("next_step")
 def next_step(step: Step) -> Outcome:
     subject = step.subject()
     playbook, position = current_playbook(step, subject)
@@ -109,6 +111,7 @@ def next_step(step: Step) -> Outcome:
     return step.sync(subject)
 
 
+@answers("step_detail")
 def step_detail(step: Step) -> Outcome:
     subject = step.subject()
     playbook, position = current_playbook(step, subject)
@@ -124,6 +127,7 @@ def step_detail(step: Step) -> Outcome:
     return step.sync(subject)
 
 
+@answers("script")
 def script(step: Step) -> Outcome:
     subject = step.subject()
     style = subject.values.get("style")
@@ -135,6 +139,7 @@ def script(step: Step) -> Outcome:
     return step.sync(subject)
 
 
+@answers("regression")
 def regression(step: Step) -> Outcome:
     subject = step.subject()
     reg = step.kb.regression()

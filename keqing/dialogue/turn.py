@@ -5,8 +5,9 @@ slot events; everything in between lives in this package and needs no Rasa.
 """
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, TypeVar, cast
 
 from keqing.dialogue.replies import Reply
 from keqing.taxonomy import DIMENSIONS, VALUES
@@ -63,6 +64,8 @@ class Turn:
     last_action: Optional[str] = None  # the last bot action before this message
     asked_slot: Optional[str] = None  # what the form asked for just before this message
     history: Sequence[PastMessage] = ()  # earlier messages, newest first
+    people: List[Dict[str, Any]] = field(default_factory=list)  # per-person readings (keqing.nlu.reader)
+    compliance: Dict[str, Any] = field(default_factory=dict)  # the compliance verdict of this message
 
     def entity(self, entity_type: str) -> Optional[str]:
         for ent in self.entities:
@@ -86,10 +89,12 @@ class Turn:
 
 @dataclass
 class Outcome:
-    """What the step says and which slots it sets (a value of None clears the slot)."""
+    """What the step says and which slots it sets (a value of None clears the slot). `kind` names the kind
+    of answer (diagnosis, news, refusal …): kept in the tracker, read by the conversation tests and harvest."""
 
     replies: List[Reply] = field(default_factory=list)
     slots: Dict[str, Any] = field(default_factory=dict)
+    kind: Optional[str] = None
 
     def say(self, messages: Sequence[Reply]) -> Outcome:
         self.replies.extend(messages)
@@ -98,6 +103,29 @@ class Outcome:
     def set_slots(self, values: Mapping[str, Any]) -> Outcome:
         self.slots.update(values)
         return self
+
+    def as_kind(self, kind: str) -> Outcome:
+        self.kind = kind
+        return self
+
+
+F = TypeVar("F", bound=Callable[..., Outcome])
+
+
+def answers(kind: str) -> Callable[[F], F]:
+    """Decorator: a handler's answers are of this kind unless the handler (or one it calls) says otherwise."""
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        def wrapper(*args: Any, **kwargs: Any) -> Outcome:
+            outcome = handler(*args, **kwargs)
+            if outcome.kind is None:
+                outcome.kind = kind
+            return outcome
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
 def profile_slots(name: Optional[str], values: Mapping[str, Any], keep: bool = False) -> Dict[str, Any]:

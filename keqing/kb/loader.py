@@ -45,6 +45,7 @@ _TEXT_FIELDS = (
     "decline",
     "answer",
     "limits",
+    "questions",
     "goal",  # a single string, stored as a one-element list
     "guidance_law",
 )

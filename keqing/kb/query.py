@@ -41,6 +41,7 @@ from keqing.db.kb_models import (
 )
 from keqing.kb.normalize import normalize_term, normalize_text, trigger_pattern
 from keqing.kb.records import (  # noqa: F401
+    Advice,
     ComplianceTopic,
     Cue,
     Guidance,
@@ -307,6 +308,7 @@ class KnowledgeBase:
             matched=matched,
             goal=next(iter(self._texts(s, item.id, "goal")), None),
             decline=self._texts(s, item.id, "decline"),
+            tactics=self._texts(s, item.id, "tactics"),
         )
 
     @_guard
@@ -340,19 +342,39 @@ class KnowledgeBase:
     def compliance_match(self, text: str) -> Optional[ComplianceTopic]:
         """The compliance topic whose trigger occurs in `text` (longest trigger wins), else None. A trigger
         of several words also matches with a few characters between them ("利用他们内部矛盾")."""
-        haystack = normalize_text(text)
         with self._session() as s:
-            stmt = (
-                select(KbItemText.item_id, KbItemText.text)
-                .where(KbItemText.field == "triggers")
-                .order_by(KbItemText.item_id, KbItemText.position)
-            )
-            hits = [(len(trig), item_id, trig) for item_id, trig in s.execute(stmt)
-                    if normalize_text(trig) in haystack or trigger_pattern(trig).search(haystack)]
-            if not hits:
+            found = self._trigger_match(s, text, "compliance")
+            return self._topic(s, s.get(KbItem, found[0]), matched=found[1]) if found else None
+
+    def _trigger_match(self, s: Session, text: str, kind: str) -> Optional[Tuple[str, str]]:
+        """(item id, trigger) of the `kind` item whose trigger occurs in `text`, longest trigger first."""
+        haystack = normalize_text(text)
+        stmt = (
+            select(KbItemText.item_id, KbItemText.text)
+            .join(KbItem, KbItem.id == KbItemText.item_id)
+            .where(KbItemText.field == "triggers", KbItem.kind == kind)
+            .order_by(KbItemText.item_id, KbItemText.position)
+        )
+        hits = [(len(trig), item_id, trig) for item_id, trig in s.execute(stmt)
+                if normalize_text(trig) in haystack or trigger_pattern(trig).search(haystack)]
+        if not hits:
+            return None
+        _, item_id, trig = sorted(hits, key=lambda h: (-h[0], h[1]))[0]
+        return item_id, trig
+
+    @_guard
+    def advice(self, topic_id: Optional[str] = None, text: str = "") -> Optional[Advice]:
+        """An advice item by id, else the one whose trigger occurs in `text`, else None."""
+        with self._session() as s:
+            item_id = topic_id
+            if item_id is None and text:
+                found = self._trigger_match(s, text, "advice")
+                item_id = found[0] if found else None
+            item = s.get(KbItem, item_id) if item_id else None
+            if item is None or item.kind != "advice":
                 return None
-            _, item_id, trig = sorted(hits, key=lambda h: (-h[0], h[1]))[0]
-            return self._topic(s, s.get(KbItem, item_id), matched=trig)
+            return Advice(item.id, item.name, item.definition or "", self._texts(s, item.id, "tactics"),
+                          self._texts(s, item.id, "questions"), self._texts(s, item.id, "avoid"))
 
     # -- regression ------------------------------------------------------------------
     @_guard
@@ -380,6 +402,13 @@ class KnowledgeBase:
     def _stage_items(self, s: Session) -> List[KbItem]:
         stmt = select(KbItem).join(KbStage, KbStage.item_id == KbItem.id).order_by(KbStage.order)
         return list(s.execute(stmt).scalars())
+
+    @_guard
+    def cadence_days(self, grade: str) -> Optional[int]:
+        """How often a customer of this grade is followed up (knowledge/grades.yml), in days."""
+        with self._session() as s:
+            item = self._resolve(s, grade, ("grade",))
+            return int(item.cadence_days) if item is not None and item.cadence_days else None
 
     # -- misc ------------------------------------------------------------------------
     @_guard

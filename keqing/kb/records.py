@@ -99,6 +99,7 @@ class ComplianceTopic:
     matched: Optional[str] = None  # the trigger found by compliance_match
     goal: Optional[str] = None  # the rep's real goal the lawful plan serves
     decline: Tuple[str, ...] = ()  # sentences to decline a customer's request politely
+    tactics: Tuple[str, ...] = ()  # what to do now
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,15 @@ class Regression:
     signs: Dict[str, Tuple[str, ...]]  # stage name -> regression signs in that stage
 
 
+
+
+@dataclass(frozen=True)
+class Advice:
+    """Advice for a recurring question (key people, a blocker, single-threading)."""
+
+    id: str
+    name: str
+    definition: str
+    tactics: Tuple[str, ...]
+    questions: Tuple[str, ...]
+    avoid: Tuple[str, ...]

@@ -29,7 +29,7 @@ GRADES = DIMENSION_VALUES["grade"]
 
 ANIMALS = ("老虎", "孔雀", "鸽子", "猫头鹰")
 CONCEPT_GROUPS = ("relationship_type", "relationship_level", "sales_level", "crm_type", "value_type")
-MIN_CUES = {"style": 20, "motive": 10, "grade": 10}
+MIN_CUES = {"style": 20, "motive": 10, "grade": 10, "signal": 5}
 ID_RE = re.compile(r"^[a-z][a-z0-9_.]*$")
 SOURCE_RE = re.compile(r"^(seed-\d{3}|authored)$")
 # Cues are matched literally: no punctuation, no placeholders such as XX / {name} / ….
@@ -327,6 +327,30 @@ class GuidanceItem(Item):
     law: Optional[str] = None
 
 
+class SignalItem(Item):
+    """News about an account that the dialogue recognises: one of the eight opportunity signals of the
+    初期合作 stage (`opportunity`: its key there), or a sign of regression."""
+
+    _needs_traits_tactics = False
+    signal_kind: str
+    opportunity: Optional[str] = None
+
+    @validator("signal_kind")
+    def _signal_kind(cls, v: str) -> str:  # noqa: N805
+        if v not in ("opportunity", "regression"):
+            raise ValueError("signal_kind must be opportunity or regression")
+        return v
+
+
+class AdviceItem(Item):
+    """Advice for a recurring question that is not a stage step (key people, a blocker, single-threading)."""
+
+    _needs_traits_tactics = False
+    triggers: List[str] = Field(..., min_items=1)
+    questions: List[str] = []  # what to find out
+    avoid: List[str] = []
+
+
 KIND_MODELS: Dict[str, Type[Item]] = {
     "style": StyleItem,
     "style_variant": StyleVariantItem,
@@ -337,6 +361,8 @@ KIND_MODELS: Dict[str, Type[Item]] = {
     "concept": ConceptItem,
     "compliance": ComplianceItem,
     "guidance": GuidanceItem,
+    "signal": SignalItem,
+    "advice": AdviceItem,
 }
 # Dimension of the cues of each kind in the cue lexicon (value = item name).
 CUE_DIMENSIONS: Dict[str, str] = {
@@ -349,6 +375,8 @@ CUE_DIMENSIONS: Dict[str, str] = {
     "concept": "concept",
     "compliance": "compliance",
     "guidance": "guidance",
+    "signal": "signal",
+    "advice": "advice",
 }
 
 

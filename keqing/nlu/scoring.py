@@ -19,7 +19,7 @@ PROFILE_DIMENSIONS = CATEGORICAL
 
 _SENTENCE = re.compile(r"[。!！?？;；\n]")
 _CLAUSE = re.compile(r"[,，。!！?？;；、\n]")
-_NEGATORS = re.compile(r"(?:不是|并不|并非|不算|不太|不怎么|没那么|没有那么|一点也不|一点都不|从不|从来不|谈不上|算不上|不像|没啥|不)(?:那种|那么|很|特别|太|是)?$")
+_NEGATORS = re.compile(r"(?:不是|并不|并非|不算|不太|不怎么|没那么|没有那么|一点也不|一点都不|从不|从来不|谈不上|算不上|不像|没啥|没有|没|不)(?:那种|那么|很|特别|太|是)?$")
 _CONTRAST = re.compile(r"但是|但|可是|不过|其实|实际上|事实上|然而|却|骨子里|本质上|真正|反而|说到底")
 # Concessive openers: what follows them is what a later contrast overrides.
 _SURFACE = re.compile(r"表面上|表面|看起来|看上去|看着|看似|貌似|乍一看|乍看|别看|虽然|虽说|尽管|一开始|刚开始|以前|之前|原来")

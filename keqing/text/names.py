@@ -1,37 +1,79 @@
-"""How reps name their customers: 王总, 李经理, 张工, 老周, 小王, 刘姐 …
+"""How reps name their customers: 王总, 欧阳总, 李经理, 老周, 小林, 周建国, Kevin, 何生, "采购总监姓贺" …
 
-A deterministic extractor (surname + title) that the NLU uses alongside the trained model, and the
-normalised key under which the customer memory stores a name.
+`find_names(text)` returns each mention with its span as typed and the name a record is kept under
+(`NameMatch.name`: 姓贺的采购总监 → 贺总监, 歐陽總 → 欧阳总 stays as typed). Time words and ordinary words
+that look like names are not names (半小时, 小时候, 老是, 老实, 老板, 小心 …). `name_key` is the key the
+customer memory stores a name under.
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from keqing.text.normalize import normalize
 
+COMPOUND_SURNAMES = (
+    "欧阳 司马 上官 诸葛 东方 皇甫 慕容 令狐 西门 夏侯 尉迟 公孙 司徒 司空 申屠 宇文 长孙 轩辕 端木 澹台 百里 东郭 南宫 "
+    "呼延 闻人 太叔 左丘 谷梁 宗政 司寇 亓官 漆雕 钟离 赫连 拓跋 万俟 独孤 公冶 濮阳 淳于 单于 仲孙 第五 梁丘 鲜于 "
+    "闾丘 东门 西门 羊舌 微生 公良 乐正 壤驷 公西 巫马 段干 拓拔 贺兰 慕容 诸葛 上官"
+).split()
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范"
     "金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+    "闻宇凤酆计冼蒲饶邬厉冀阎郦钭鄂蔺逯禹"
 )
 TITLES = (
-    "董事长", "总经理", "总监", "总裁", "经理", "主任", "处长", "科长", "部长", "局长", "厂长", "院长", "所长", "书记",
-    "老板", "老师", "主管", "总工", "总", "工", "董", "姐", "哥", "处", "局", "博",
+    "董事长", "总经理", "副总经理", "副总裁", "副总监", "副经理", "副厂长", "副部长", "副主任", "副局长", "副总", "总监", "总裁",
+    "经理", "主任", "处长", "科长", "部长", "局长", "厂长", "院长", "所长", "书记", "老板", "主管", "总工", "工程师", "老师",
+    "教授", "博士", "医生", "律师", "顾问", "秘书", "助理", "专员", "课长", "襄理", "协理", "副理", "特助", "董", "总", "工",
+    "姐", "哥", "处", "局", "博", "生", "女士", "先生", "小姐", "太", "sir",
 )
 _TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 # A title followed by these characters is part of another word: 常工作, 高总价, 于是 …
 _NOT_AFTER = {
-    "工": "作资厂程艺具人地期业序种商会",
-    "总": "体共结算之部额量价计数是得会要归",
-    "处": "理于在置分",
+    "工": "作资厂程艺具人地期业序种商会钱具位区",
+    "总": "体共结算之部额量价计数是得会要归结包",
+    "处": "理于在置分事",
     "局": "面势部限",
-    "博": "士客物",
+    "博": "士客物览",
     "董": "事",
     "姐": "妹",
     "哥": "们儿",
+    "生": "产意活气日成病命效长",
+    "太": "多少大小好久贵慢快忙累难远近高低晚早",
+    "老师": "傅",
 }
-_NAME = re.compile(rf"(?:(?P<prefix>老|小)(?P<s1>[{SURNAMES}])(?![{SURNAMES}]?[总经工])|(?P<s2>[{SURNAMES}])(?P<title>{_TITLE_RE}))")
+# 老X / 小X that are ordinary words, never a person.
+_NOT_OLD_YOUNG = {
+    "老": "板婆公家实是大乡表练外总师兄弟妹姐哥爸妈人客东西样习字头天",
+    "小": "时心孩学组姐伙子事时候区",
+}
+_COMPOUND_RE = "|".join(COMPOUND_SURNAMES)
+_NAME = re.compile(
+    rf"(?P<c>(?:{_COMPOUND_RE}))(?P<ct>{_TITLE_RE})"
+    rf"|(?P<prefix>老|小)(?P<s1>[{SURNAMES}])(?![{SURNAMES}]?[总经工])"
+    rf"|(?P<s2>[{SURNAMES}])(?P<title>{_TITLE_RE})"
+)
+# "采购总监姓贺", "姓钱", "他姓程": a surname said on its own, the title taken from the same sentence.
+_SURNAME_SAID = re.compile(rf"(?:姓|叫)(?P<s>{_COMPOUND_RE}|[{SURNAMES}])(?![\u4e00-\u9fff]{{2}})")
+_ROLE_TITLE = re.compile(r"(?:采购|技术|质量|品质|生产|设备|财务|行政|研发|运营|销售|项目)?(?P<t>总监|总经理|经理|主任|主管|科长|部长|处长|厂长|总工|工程师|董事长|老板|总)")
+# Full names at a name position: start of a sentence, or after 叫/名叫/见了/跟/和/找/是.
+_FULL_NAME = re.compile(
+    rf"(?:^|(?<=[\n,，。;；:：!！?？ ])|(?<=叫|跟|和|找|是|见))(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}})"
+    rf"(?=[,，。:：是这他她的说\s]|$)"
+)
+_ENGLISH = re.compile(r"(?<![A-Za-z])(?:(?:Mr|Ms|Mrs|Dr)\.?\s*)?[A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)?(?![A-Za-z])")
+_ENGLISH_NOT_NAMES = frozenset(
+    "Boss Meeting Deal Budget Sample Quote Team Email Excel Ok Okay Hi Hello Thanks Sorry Monday Tuesday Wednesday "
+    "Thursday Friday Saturday Sunday January February March April May June July August September October November "
+    "December Director Manager Buyer Owner Plant Supply Factory Sales Tech Customer Client Vendor Supplier Project "
+    "Engineering Operations Procurement Finance Compliance Marketing Quality Account Order Price Detail Push Nice "
+    "Follow The This That And But Our Their China Shanghai Beijing Japan German Germany Siemens Google Apple "
+    "Linkedin Wechat Deadline Review Proposal Report Case Study Demo Launch Tender Contract Invoice Payment Today "
+    "Tomorrow Yesterday Easy Going Control Freak Big Talker Social Butterfly Very Just Not Yes Please Top Down".split()
+)
 _SUFFIXES = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的事情|的事|客户|公司|那家|家)+$")
 
 
@@ -40,30 +82,103 @@ class NameMatch:
     text: str  # as typed
     start: int
     end: int
+    name: str = ""  # the name the customer is kept under (defaults to `text`)
+    kind: str = "title"  # "title" | "old_young" | "surname" | "full" | "english"
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            object.__setattr__(self, "name", self.text)
+
+
+@functools.lru_cache(maxsize=1)
+def _common_words() -> frozenset:
+    """jieba's dictionary words that are frequent enough to be ordinary words, not names."""
+    import jieba
+
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return frozenset(w for w, f in tok.FREQ.items() if f and f > 50 and 2 <= len(w) <= 3)
+
+
+def _overlaps(found: List[NameMatch], start: int, end: int) -> bool:
+    return any(start < n.end and end > n.start for n in found)
 
 
 def find_names(text: str) -> List[NameMatch]:
-    norm = normalize(text)
+    norm = normalize(text or "")
     found: List[NameMatch] = []
     for m in _NAME.finditer(norm):
-        title = m.group("title")
+        if m.group("c"):
+            title = m.group("ct")
+        elif m.group("title"):
+            title = m.group("title")
+        else:
+            title = None
         if title:
             nxt = norm[m.end() : m.end() + 1]
             if nxt and nxt in _NOT_AFTER.get(title, ""):
                 continue
-        elif m.group("prefix") == "老" and norm[m.end() : m.end() + 1] in ("板", "婆", "公", "家", "实", "是"):
+            if title in ("总", "工") and norm[m.end() : m.end() + 2] in ("经理", "监理"):
+                continue
+        else:
+            prefix, surname = m.group("prefix"), m.group("s1")
+            if surname in _NOT_OLD_YOUNG.get(prefix, ""):
+                continue
+            if prefix == "小" and surname == "时":
+                continue
+        start = m.start()
+        # a compound surname's first character is not a surname of its own (欧阳总 is not 阳总)
+        if not m.group("c") and start > 0 and norm[start - 1 : start + 1] in COMPOUND_SURNAMES:
             continue
-        # the character before a surname must not glue it into another word (e.g. 不少王总? fine; 有李 ok)
-        found.append(NameMatch(text[m.start() : m.end()], m.start(), m.end()))
-    return found
+        found.append(NameMatch(text[start : m.end()], start, m.end(), kind="title" if title else "old_young"))
+    for m in _SURNAME_SAID.finditer(norm):
+        if _overlaps(found, m.start("s"), m.end("s")):
+            continue
+        sentence_start = max((norm.rfind(p, 0, m.start()) for p in "。!！?？;；\n"), default=-1) + 1
+        sentence_end = min([i for i in (norm.find(p, m.end()) for p in "。!！?？;；\n") if i >= 0] or [len(norm)])
+        role = _ROLE_TITLE.search(norm[sentence_start:sentence_end])
+        surname = text[m.start("s") : m.end("s")]
+        name = surname + (role.group("t") if role else "")
+        found.append(NameMatch(surname, m.start("s"), m.end("s"), name=name, kind="surname"))
+    common = _common_words()
+    for m in _FULL_NAME.finditer(norm):
+        s, e = m.span("n")
+        candidate = norm[s:e]
+        if _overlaps(found, s, e) or candidate in common or candidate[1:] in common and len(candidate) == 2:
+            continue
+        if any(candidate.endswith(t) for t in TITLES) or candidate[1:] in ("们", "说", "是", "的", "也", "都"):
+            continue
+        found.append(NameMatch(text[s:e], s, e, kind="full"))
+    for m in _ENGLISH.finditer(text or ""):
+        word = m.group(0)
+        base = re.sub(r"^(?:Mr|Ms|Mrs|Dr)\.?\s*", "", word)
+        if base.split()[0] in _ENGLISH_NOT_NAMES or _overlaps(found, m.start(), m.end()):
+            continue
+        after = (text or "")[m.end() : m.end() + 4]
+        before = (text or "")[max(0, m.start() - 3) : m.start()]
+        if re.match(r"^\s*(?:是|这|那边|他|她|说|的|人|,|，|。|下面|手下|跟|和|也|很|特别|每|这个人|今天|超|从|把|要|在|又|就|管|负责|做|来|去|对)", after) or \
+                re.search(r"(?:跟|和|找|叫|见|约|问|是|给|对接人|经理|采购)\s*$", before) or m.start() == 0:
+            found.append(NameMatch(word, m.start(), m.end(), kind="english"))
+    titled = {normalize(n.text)[:2] for n in found if n.kind == "title"} | {normalize(n.text)[:1] for n in found if n.kind == "title"}
+    found = [n for n in found if not (n.kind == "surname" and normalize(n.text) in titled)]
+    return sorted(found, key=lambda n: n.start)
 
 
 def first_name(text: str) -> Optional[str]:
     names = find_names(text)
-    return names[0].text if names else None
+    return names[0].name if names else None
 
 
 def name_key(name: str) -> str:
     """The key a customer is stored under: Simplified, no spaces, no 那边/客户 suffix."""
     key = re.sub(r"\s+", "", normalize(name or ""))
     return _SUFFIXES.sub("", key) or key
+
+
+def split_title(name: str) -> Tuple[str, str]:
+    """(surname part, title part) of a name like 贺总监 → (贺, 总监); ('', '') when it has no title."""
+    norm = normalize(name or "")
+    for title in sorted(TITLES, key=len, reverse=True):
+        if norm.endswith(title) and len(norm) > len(title):
+            return name[: len(norm) - len(title)], name[len(norm) - len(title) :]
+    return "", ""

@@ -45,20 +45,43 @@ from keqing.dialogue.replies.base import (  # noqa: F401
     switch_payload,
     unknown_customer,
 )
-from keqing.dialogue.replies.customers import (  # noqa: F401
+from keqing.dialogue.replies.brief import account_map, account_unknown, meeting_brief  # noqa: F401,E402
+from keqing.dialogue.replies.customers import (  # noqa: F401  # noqa: F401,E402
     CustomerLine,
     _describe,
     choose_customer,
     customer_list,
+    delete_cancelled,
+    delete_confirm,
+    delete_unclear,
+    deleted,
     no_customers,
+    rename_unclear,
+    renamed,
+    stopped,
     switched,
 )
-from keqing.dialogue.replies.knowledge import (  # noqa: F401
+from keqing.dialogue.replies.followups import (  # noqa: F401,E402  # noqa: F401,E402
+    advice,
+    due_list,
+    due_reminders,
+    evidence,
+    note_kept,
+    reminder_set,
+    reminder_when,
+    unsupported,
+)
+from keqing.dialogue.replies.knowledge import (  # noqa: F401  # noqa: F401,E402
+    BTN_LAWFUL,
     compliance,
     compliance_fallback,
     concept,
     concept_unknown,
+    guidance,
+    lawful_plan,
+    lawful_plan_general,
 )
+from keqing.dialogue.replies.people import PersonUpdate, news_noted, people_updates, person_line  # noqa: F401,E402
 from keqing.dialogue.replies.playbook import (  # noqa: F401
     _ANSWER_RE,
     CHECKLIST_START,
@@ -69,6 +92,7 @@ from keqing.dialogue.replies.playbook import (  # noqa: F401
     checklist_state,
     checklist_summary,
     neutral_ack,
+    opportunity_list,  # noqa: F401,E402
     opportunity_step,
     plan_complete,
     regression,

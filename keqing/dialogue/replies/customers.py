@@ -80,3 +80,35 @@ def switched(line: CustomerLine) -> List[Reply]:
         text += "说“怎么跟进”看打法。"
         buttons = [BTN_STRATEGY, BTN_NEXT, BTN_SWITCH]
     return [Reply(text, buttons)]
+
+
+# -- rename, delete -------------------------------------------------------------------------
+def renamed(old: str, new: str) -> List[Reply]:
+    if old == new:
+        return [Reply(f"好,还是叫{new}。")]
+    return [Reply(f"好,已把“{old}”改名为{new},之前的记录都在。")]
+
+
+def rename_unclear() -> List[Reply]:
+    return [Reply("改成什么名字?比如“把小林改成林工”。")]
+
+
+def delete_confirm(name: str) -> List[Reply]:
+    return [Reply(f"确定删除{name}吗?他的所有记录都会删掉,回复“确定”或“算了”。",
+                  [("确定删除", "/affirm"), ("算了", "/deny")])]
+
+
+def delete_unclear() -> List[Reply]:
+    return [Reply("要删哪位客户?说“删掉某某”,或说“我的客户”先看看列表。")]
+
+
+def deleted(name: str, done: bool) -> List[Reply]:
+    return [Reply(f"已删除{name}。" if done else f"没找到{name},不用删了。")]
+
+
+def delete_cancelled(name: str) -> List[Reply]:
+    return [Reply(f"好,不删,{name}的记录都还在。")]
+
+
+def stopped() -> List[Reply]:
+    return [Reply("好,先不说这个。有新情况随时告诉我,或问“下一步怎么做”。")]

@@ -14,16 +14,45 @@ from keqing.dialogue.replies.base import (
     style_label,
 )
 
-
 # -- compliance ---------------------------------------------------------------------------
+BTN_LAWFUL = ("那合法的办法呢", "/ask_lawful_plan")
+
+
 def compliance(topic: Any) -> List[Reply]:
-    """`topic` is a `ComplianceTopic`: the KB's refusal (it names the law), the law, lawful alternatives."""
+    """`topic` is a `ComplianceTopic`: the KB's refusal (it names the law), the law, the lawful plan."""
     sections = [topic.refusal]
     if topic.law:
         sections.append("依据:" + _clip(topic.law, 160))
     if topic.alternatives:
-        sections.append("合法的做法:\n" + _numbered(topic.alternatives, 4))
+        goal = f"想{topic.goal},合法的做法:" if getattr(topic, "goal", None) else "合法的做法:"
+        sections.append(goal + "\n" + _numbered(topic.alternatives, 3))
+    return pack(sections, [BTN_LAWFUL, BTN_STRATEGY])
+
+
+def lawful_plan(topic: Any) -> List[Reply]:
+    """The lawful plan in full: every alternative, what to do now, and how to decline politely."""
+    goal = f"目标是{topic.goal},这样做:" if getattr(topic, "goal", None) else "合法的做法:"
+    sections = [goal + "\n" + _numbered(topic.alternatives, 5)]
+    if topic.tactics:
+        sections.append("现在就可以:\n" + _bullets(topic.tactics, 3))
+    if getattr(topic, "decline", None):
+        sections.append("对方开口时可以这样回:\n" + _bullets(topic.decline, 2))
     return pack(sections, [BTN_STRATEGY, BTN_SCRIPT])
+
+
+def guidance(item: Any) -> List[Reply]:
+    """A grey area (`Guidance`): what is fine and under which conditions, and where it stops being lawful."""
+    sections = [f"【{item.name}】" + _bullets(item.answer, 4)]
+    if item.limits:
+        sections.append("注意界线:\n" + _bullets(item.limits, 3))
+    if item.law:
+        sections.append("依据:" + _clip(item.law, 120))
+    return pack(sections, [BTN_STRATEGY])
+
+
+def lawful_plan_general() -> List[Reply]:
+    return [Reply("合法的路子就三条:把价值讲清楚(方案演示、总成本对比、样板客户),把让利给到客户公司"
+                  "(写进合同、开票入账),把服务承诺写下来。说说你想拿下的是哪一单,我帮你排步骤。", [BTN_STRATEGY])]
 
 
 def compliance_fallback() -> List[Reply]:

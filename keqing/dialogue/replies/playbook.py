@@ -214,3 +214,16 @@ def regression(reg: Any, customer: Optional[str] = None, stage: Optional[str] = 
 
 def regression_note(text: str) -> str:
     return "关系倒退:" + _clip(text, 200)
+
+
+def opportunity_list(opportunities: Sequence[Any], customer: Optional[str] = None, ask_first: bool = True) -> List[Reply]:
+    """All eight opportunity signals in one message, then the first checklist question."""
+    who = f"{customer}那边" if customer else "客户那边"
+    lines = [f"{i}. {o.name}:{o.description}" for i, o in enumerate(opportunities, 1)]
+    sections = [f"{who}可以盯这{len(opportunities)}类机会:\n" + "\n".join(lines)]
+    if ask_first and opportunities:
+        first = opportunities[0]
+        sections.append(f"要不要逐个过一遍?先看第1个——{first.name}:{first.question}")
+        return pack(sections, [BTN_YES, BTN_NO])
+    sections.append("说出客户的名字,我陪你逐个排查。")
+    return pack(sections, [BTN_NEXT])

@@ -6,8 +6,8 @@ the database (migrated + `kb load` of knowledge/) is shared by the tests of a mo
 from __future__ import annotations
 
 import pytest
-from sqlalchemy.future import create_engine
 from actions_support import DOMAIN, Rep, dim, entities, make_tracker, profile
+from sqlalchemy.future import create_engine
 
 from actions.customers import ActionListCustomers, ActionSwitchCustomer
 from actions.playbook import (

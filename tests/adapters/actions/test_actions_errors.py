@@ -5,8 +5,8 @@ import logging
 from typing import Any, Dict, List, Tuple
 
 import pytest
-from servers import free_port
 from actions_support import DOMAIN, Rep, dim, entities, make_tracker, profile
+from servers import free_port
 
 from actions.base import KeqingAction
 from actions.customers import ActionListCustomers, ActionSwitchCustomer

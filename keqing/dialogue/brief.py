@@ -1,0 +1,85 @@
+"""Meeting prep and the buying committee: "明天要见王总,帮我准备一下", "他们公司谁说了算".
+
+The meeting brief fits one screen (well under 1,500 characters): who he is (style, motive, grade with the
+rep's own words), the stage and the step we are on, open account news, three openers in his style, two
+questions to ask, what to avoid, and a compliance reminder when his motive calls for one. Everything
+comes from the customer memory and the knowledge base.
+
+The account map lists the people of the customer's company with their roles and styles, and warns like a
+deal review would: a single contact (单线联系), no decision-maker reached, no word for weeks.
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+from keqing.customers import Customer
+from keqing.dialogue import replies
+from keqing.dialogue.context import Step
+from keqing.dialogue.manage import _mentioned
+from keqing.dialogue.people import current
+from keqing.dialogue.playbook import current_playbook
+from keqing.dialogue.schedule import now
+from keqing.dialogue.turn import Outcome, answers, profile_slots
+from keqing.text.names import find_names
+
+QUIET_DAYS = 30
+
+
+def _named(step: Step) -> Optional[Customer]:
+    names = find_names(step.text)
+    return (step.get_customer(names[0].name) if names else None) or _mentioned(step, step.text) or current(step)
+
+
+@answers("meeting_prep")
+def prepare_meeting(step: Step) -> Outcome:
+    customer = _named(step)
+    if customer is None:
+        names = find_names(step.text)
+        return step.out.say(replies.need_description(names[0].name if names else None))
+    subject = step.subject_of(customer)
+    profile = subject.profile
+    values = subject.values
+    style_item = step.kb.explain(values["style"]) if values.get("style") else None
+    motive_item = step.kb.explain(values["motive"]) if values.get("motive") else None
+    playbook, position = current_playbook(step, subject)
+    step_title = None
+    if playbook is not None:
+        order = position.step_order if position is not None and position.stage == playbook.name else 1
+        step_title = playbook.step(order).title
+    signals = [s.name for s in step.memory.signals(step.channel, step.sender, customer)][-3:]
+    openers = list(step.kb.script_examples(values["style"]))[:3] if values.get("style") else []
+    questions = [o.question for o in step.kb.opportunities()
+                 if o.name not in signals][:2]
+    avoid = list((style_item.details.get("avoid") or []) if style_item else [])[:2]
+    compliance = motive_item.compliance if motive_item is not None and motive_item.compliance else None
+    evidence = {d: list(v.evidence) for d, v in (profile.values.items() if profile else [])}
+    step.out.say(replies.meeting_brief(customer.display_name, customer.account, values, evidence, step_title,
+                                       signals, openers, questions, avoid, compliance))
+    return step.out.set_slots(profile_slots(subject.name, subject.values))
+
+
+@answers("account_map")
+def account_map(step: Step) -> Outcome:
+    customer = _named(step)
+    if customer is None:
+        return step.out.say(replies.account_unknown())
+    people: List[Customer] = [customer]
+    if customer.account:
+        people = step.memory.account_people(step.channel, step.sender, customer.account) or [customer]
+    rows = []
+    for person in people:
+        profile = step.profile_of(person)
+        rows.append((person.display_name, person.role, profile.get("style") if profile else None))
+    warnings = []
+    if len(people) == 1:
+        warnings.append("只认识一位联系人(单线联系):对方一调岗就全断了,尽快认识技术、使用和决策层的人。")
+    if not any(role == "决策者" for _, role, _ in rows):
+        warnings.append("还没接触到拍板的人:弄清最后谁签字。")
+    last = {a.customer: a.last for a, _ in step.memory.activity(step.channel, step.sender)}
+    today = now()
+    quiet = [name for name, _, _ in rows if last.get(name) and (today - (last[name] or today)).days >= QUIET_DAYS]
+    if quiet:
+        warnings.append("、".join(quiet) + f"超过{QUIET_DAYS}天没有动静了。")
+    step.out.say(replies.account_map(customer.account, rows, warnings))
+    return step.out
+

@@ -1,0 +1,94 @@
+"""A description of one or more people: read, merged into memory, and said back with what changed.
+
+News about the account in a message that says nothing about the person (新车型要上市, 他们开始从别家进货)
+is news, not a description: it is kept as a signal and never changes the person's traits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from keqing.customers import Customer, Profile
+from keqing.dialogue import replies
+from keqing.dialogue.context import Step
+from keqing.dialogue.news import news, record_signals
+from keqing.dialogue.people import Target, targets
+from keqing.dialogue.signals import FoundSignal, find_signals
+from keqing.dialogue.turn import Outcome, answers, profile_slots
+from keqing.taxonomy import DIMENSIONS, PERSON_TRAITS, STAGES
+from keqing.text.accounts import role_of
+
+DESCRIPTIVE = ("describe_customer", "provide_share", "nlu_fallback")
+
+
+@dataclass
+class Change:
+    dimension: str
+    before: Any
+    after: Any
+    read: Any  # what this message said (None: it said nothing about the dimension)
+    evidence: List[str]
+
+
+def _values(profile: Optional[Profile]) -> Dict[str, Any]:
+    return {d: profile.get(d) for d in DIMENSIONS} if profile else {d: None for d in DIMENSIONS}
+
+
+def store_reading(step: Step, customer: Customer, reading: Dict[str, Optional[Dict[str, Any]]]) -> None:
+    """An NLU reading into memory: the assessment, and the stage history when the stage changes."""
+    detected = {d: v for d, v in reading.items() if v}
+    if not detected:
+        return
+    before = step.profile_of(customer)
+    stage = (detected.get("stage") or {}).get("value")
+    if stage in STAGES and stage != (before.get("stage") if before else None):
+        share = (detected.get("share") or {}).get("value")
+        step.memory.set_stage(step.channel, step.sender, customer, stage, share=share, reason=step.text[:500])
+    step.memory.record_assessment(step.channel, step.sender, customer, detected, source_text=step.text)
+
+
+def changes(before: Optional[Profile], after: Optional[Profile],
+            reading: Dict[str, Optional[Dict[str, Any]]]) -> List[Change]:
+    b, a = _values(before), _values(after)
+    out = []
+    for dim in DIMENSIONS:
+        read = (reading.get(dim) or {}).get("value")
+        if read is None and b[dim] == a[dim]:
+            continue
+        out.append(Change(dim, b[dim], a[dim], read, list((reading.get(dim) or {}).get("evidence") or [])))
+    return out
+
+
+def _apply(step: Step, target: Target) -> replies.PersonUpdate:
+    before = step.profile_of(target.customer)
+    store_reading(step, target.customer, target.profile)
+    customer = target.customer
+    if target.account and not customer.account:
+        customer = step.memory.set_account(step.channel, step.sender, customer, target.account)
+    role = role_of(step.text) if len(step.turn.people) <= 1 else None
+    if role and not customer.role:
+        customer = step.memory.set_role(step.channel, step.sender, customer, role)
+    after = step.profile_of(customer)
+    return replies.PersonUpdate(customer.display_name, [c.__dict__ for c in changes(before, after, target.profile)],
+                                created=target.created, placeholder=customer.placeholder,
+                                renamed_from=target.renamed_from)
+
+
+def describes_person(step: Step) -> bool:
+    profiles = [step.turn.profile] + [p.get("customer_profile") or {} for p in step.turn.people]
+    return any(p.get(d) for p in profiles for d in PERSON_TRAITS)
+
+
+@answers("diagnosis")
+def describe(step: Step) -> Outcome:
+    found: List[FoundSignal] = find_signals(step.text)
+    if found and not describes_person(step):
+        return news(step, found)
+    people = targets(step)
+    updates = [_apply(step, t) for t in people]
+    last = people[-1].customer
+    if found:
+        record_signals(step, last, found)
+    step.out.say(replies.people_updates(updates, [s.name for s in found]))
+    subject = step.subject_of(step.memory.touch_customer(step.channel, step.sender, last))
+    return step.out.set_slots(profile_slots(subject.name, subject.values))

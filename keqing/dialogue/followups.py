@@ -1,0 +1,97 @@
+"""Follow-ups reps actually ask: "为什么" (the evidence), "还有呢", "那合法的办法呢", key people, notes, and what
+the assistant does not do (answered honestly, with what it can do instead)."""
+from __future__ import annotations
+
+import re
+from typing import List, Tuple
+
+from keqing.dialogue import replies
+from keqing.dialogue.context import Step
+from keqing.dialogue.knowledge import TOPIC_SLOT
+from keqing.dialogue.opportunities import opportunities, opportunity_answer
+from keqing.dialogue.people import current
+from keqing.dialogue.playbook import give_strategy, next_step
+from keqing.dialogue.turn import Outcome, answers
+from keqing.taxonomy import PERSON_TRAITS
+
+# Two people at odds ("采购经理跟孙总不对付"): kept as a relation of the current customer.
+_CONFLICT = re.compile(r"不对付|不和|有矛盾|闹矛盾|合不来|对着干|唱反调|互相拆台")
+
+
+@answers("lawful_plan")
+def lawful_plan(step: Step) -> Outcome:
+    """The lawful plan after a refusal (the topic of the last compliance answer)."""
+    topic_id = step.turn.slot(TOPIC_SLOT)
+    if isinstance(topic_id, str) and topic_id.startswith("compliance."):
+        topic = step.kb.compliance_topic(topic_id)
+        if topic is not None:
+            return step.out.say(replies.lawful_plan(topic))
+    if isinstance(topic_id, str) and topic_id.startswith("guidance."):
+        guidance = step.kb.guidance(topic_id)
+        if guidance is not None:
+            return step.out.say(replies.guidance(guidance))
+    return step.out.say(replies.lawful_plan_general())
+
+
+@answers("evidence")
+def explain_reading(step: Step) -> Outcome:
+    """"为什么这么判断": the stored reading of the current customer with the rep's own words behind it."""
+    subject = step.subject()
+    profile = subject.profile
+    if profile is None:
+        return step.out.say(replies.need_description(subject.name))
+    reasons: List[Tuple[str, str, List[str], str]] = []
+    for dim in (*PERSON_TRAITS, "stage"):
+        found = profile.values.get(dim)
+        if found is not None:
+            reasons.append((dim, str(found.value), list(found.evidence), found.source))
+    step.out.say(replies.evidence(subject.name, reasons))
+    return step.sync(subject)
+
+
+def more(step: Step) -> Outcome:
+    """"还有呢": continue what was just shown."""
+    last = step.turn.last_action or ""
+    if last in ("action_opportunities", "action_opportunity_answer"):
+        return opportunity_answer(step)
+    if last in ("action_compliance", "action_lawful_plan"):
+        return lawful_plan(step)
+    if last in ("action_give_strategy", "action_next_step", "action_step_detail", "action_diagnose"):
+        return next_step(step)
+    if last == "action_key_people":
+        return key_people(step, more=True)
+    if last == "action_news":
+        return opportunities(step)
+    return give_strategy(step)
+
+
+@answers("key_people")
+def key_people(step: Step, more: bool = False) -> Outcome:
+    """Key people, a blocker, single-threading: advice from the knowledge base, lawful only."""
+    text = step.text
+    cur = current(step)
+    if cur is not None and _CONFLICT.search(text):
+        step.memory.add_relation(step.channel, step.sender, cur, "conflict", text)
+    advice = step.kb.advice(text=text) or step.kb.advice("advice.key_people")
+    if advice is None:
+        return step.out.say(replies.need_description(cur.display_name if cur else None))
+    people = []
+    if cur is not None and cur.account:
+        people = [p for p in step.memory.account_people(step.channel, step.sender, cur.account)]
+    step.out.say(replies.advice(advice, cur.display_name if cur else None, [p.display_name for p in people],
+                                more=more))
+    return step.out
+
+
+@answers("note")
+def note(step: Step) -> Outcome:
+    """A note that is neither a description nor news (logistics, a to-do): kept with the current customer."""
+    cur = current(step)
+    if cur is not None:
+        step.memory.add_note(step.channel, step.sender, cur, step.text[:500])
+    return step.out.say(replies.note_kept(cur.display_name if cur else None))
+
+
+@answers("unsupported")
+def unsupported(step: Step) -> Outcome:
+    return step.out.say(replies.unsupported())

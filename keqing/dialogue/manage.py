@@ -1,0 +1,94 @@
+"""Managing customers by chat: rename (or merge), delete with a confirmation, and answers to yes/no questions.
+
+- "客户不叫小时,是贺总监", "把小林改成林工", "名字记错了,应该是钱处": the record keeps its data under the new name;
+  when the new name already has a record the two are merged.
+- "删掉欧阳总这个客户" asks first; "确定" deletes, "算了"/"不删了" keeps it.
+- "算了 / 先不说这个 / 跳过" drops whatever was pending.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from keqing.customers import Customer
+from keqing.dialogue import replies
+from keqing.dialogue.context import Step
+from keqing.dialogue.opportunities import CHECKLIST_ACTIONS, opportunity_answer
+from keqing.dialogue.people import current
+from keqing.dialogue.turn import Outcome, answers, profile_slots
+from keqing.kb.normalize import customer_display_name, normalize_text
+from keqing.text.names import find_names
+
+PENDING_DELETE = "pending_delete"
+_NEW_NAME_AFTER = re.compile(r"(?:改成|改为|改叫|换成|应该是|应该叫|其实是|其实叫|实际是|是|叫|记成|名字是)")
+_RAW_NEW_NAME = re.compile(r"(?:改成|改为|改叫|换成|应该是|应该叫|其实是|其实叫|实际是|记成|名字是)\s*(?P<n>[^\s,，。!！?？]{1,12})")
+
+
+def _mentioned(step: Step, text: str) -> Optional[Customer]:
+    """A stored customer whose name appears in `text` (also names the extractor would not find, 小时)."""
+    haystack = normalize_text(text)
+    best = None
+    for c in step.memory.list_customers(step.channel, step.sender):
+        key = normalize_text(customer_display_name(c.display_name))
+        if key and key in haystack and (best is None or len(key) > len(normalize_text(best.display_name))):
+            best = c
+    return best
+
+
+@answers("rename")
+def rename(step: Step) -> Outcome:
+    text = step.text
+    m = _NEW_NAME_AFTER.search(text)
+    after = text[m.end():] if m else text
+    new_names = find_names(after)
+    new_name = new_names[0].name if new_names else None
+    if new_name is None:
+        raw = _RAW_NEW_NAME.search(text)
+        new_name = raw.group("n") if raw else None
+    old = _mentioned(step, text[: m.start()] if m else text) or current(step)
+    if old is not None and new_name and customer_display_name(new_name) == old.display_name:
+        cur = current(step)
+        old = cur if cur is not None and cur.display_name != old.display_name else None
+    if old is None or not new_name:
+        return step.out.say(replies.rename_unclear())
+    renamed = step.memory.rename_customer(step.channel, step.sender, old, new_name)
+    subject = step.subject_of(renamed)
+    step.out.say(replies.renamed(old.display_name, renamed.display_name))
+    return step.out.set_slots(profile_slots(subject.name, subject.values))
+
+
+@answers("delete_confirm")
+def delete(step: Step) -> Outcome:
+    target = _mentioned(step, step.text) or current(step)
+    if target is None:
+        return step.out.say(replies.delete_unclear())
+    step.out.say(replies.delete_confirm(target.display_name))
+    return step.out.set_slots({PENDING_DELETE: target.display_name})
+
+
+@answers("stopped")
+def stop(step: Step) -> Outcome:
+    pending = step.turn.slot(PENDING_DELETE)
+    if pending:
+        step.out.say(replies.delete_cancelled(str(pending))).as_kind("delete_cancelled")
+        return step.out.set_slots({PENDING_DELETE: None})
+    return step.out.say(replies.stopped())
+
+
+@answers("ack")
+def confirm(step: Step) -> Outcome:
+    """有/没有/确定/算了: the answer to whatever was just asked."""
+    pending = step.turn.slot(PENDING_DELETE)
+    yes = step.turn.intent != "deny"
+    if pending:
+        step.out.set_slots({PENDING_DELETE: None})
+        if not yes:
+            return step.out.say(replies.delete_cancelled(str(pending))).as_kind("delete_cancelled")
+        deleted = step.memory.delete_customer(step.channel, step.sender, str(pending))
+        step.out.say(replies.deleted(str(pending), deleted)).as_kind("deleted")
+        if deleted and step.turn.slot("customer") == pending:
+            step.out.set_slots(profile_slots(None, {}) | {"customer": None})
+        return step.out
+    if step.turn.last_action in CHECKLIST_ACTIONS:
+        return opportunity_answer(step)
+    return step.out.say(replies.neutral_ack(yes))

@@ -1,0 +1,72 @@
+"""One message understood: the compliance check first, then what kind of message it is and what it says.
+
+1. Compliance: a request for an unlawful tactic becomes `ask_improper_benefit` and carries no profile, no
+   people and no names, whatever the intent classifier thought (it is never stored as a description).
+   A grey-area question (a token gift, a contracted rebate) becomes `ask_improper_benefit` too, unless it
+   is a description of a person that merely mentions such things.
+2. The profile: read in full for descriptions, shares and corrections; only the business (share, stage,
+   grade) for news and questions; nothing for other messages.
+3. A message the intent classifier could not place (`nlu_fallback`) but that clearly describes a customer
+   is a description.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional
+
+from keqing.compliance.detector import ComplianceDetector
+from keqing.nlu.reader import DESCRIPTIVE_INTENTS, ProfileReader, empty_profile
+from keqing.nlu.scoring import describes_customer
+from keqing.nlu.share import parse_share
+from keqing.taxonomy import PERSON_TRAITS
+from keqing.text.names import find_names
+
+BENEFIT_INTENT = "ask_improper_benefit"
+EXTRACTOR = "KeqingReader"
+# Grey areas that have an intent of their own.
+GREY_INTENTS = {"internal_disagreement": "ask_key_people", "competitor_public": "ask_strategy"}
+
+
+@dataclass
+class Understanding:
+    intent: Optional[str]
+    confidence: float
+    profile: Dict[str, Optional[Dict[str, Any]]]
+    people: List[Dict[str, Any]] = field(default_factory=list)
+    compliance: Dict[str, Any] = field(default_factory=dict)
+    entities: List[Dict[str, Any]] = field(default_factory=list)
+
+
+def entities_of(text: str) -> List[Dict[str, Any]]:
+    """`customer` names as typed and the `share` expression (what the dialogue uses)."""
+    out: List[Dict[str, Any]] = []
+    for n in find_names(text):
+        out.append({"entity": "customer", "start": n.start, "end": n.end, "value": n.text,
+                    "confidence_entity": 1.0, "extractor": EXTRACTOR})
+    share = parse_share(text)
+    if share is not None:
+        out.append({"entity": "share", "start": share.start, "end": share.end, "value": share.text,
+                    "confidence_entity": share.confidence, "extractor": EXTRACTOR})
+    return sorted(out, key=lambda e: e["start"])
+
+
+def understand(text: str, intent: Optional[str], confidence: float, reader: ProfileReader,
+               detector: ComplianceDetector) -> Understanding:
+    verdict = detector.check(text)
+    if verdict.unlawful:
+        return Understanding(BENEFIT_INTENT, max(confidence, verdict.confidence), empty_profile(), [],
+                             verdict.as_dict(), [])
+    read = reader.read(text, intent)
+    profile = read["customer_profile"]
+    if verdict.verdict == "grey":
+        describes_person = intent in DESCRIPTIVE_INTENTS and any(profile.get(d) for d in PERSON_TRAITS)
+        if not describes_person:
+            new_intent = GREY_INTENTS.get(verdict.category or "", BENEFIT_INTENT)
+            return Understanding(new_intent, max(confidence, verdict.confidence), empty_profile(), [],
+                                 verdict.as_dict(), entities_of(text))
+    rescued = describes_customer({"name": intent}, profile)
+    if rescued:
+        intent, confidence = rescued["name"], float(rescued["confidence"])
+        read = reader.read(text, intent)
+        profile = read["customer_profile"]
+    return Understanding(intent, confidence, profile, read["people"], verdict.as_dict(), entities_of(text))

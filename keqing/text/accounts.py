@@ -1,0 +1,54 @@
+"""Company names reps mention ("宏远机械的老板", "华瑞电子新来的采购总监", "市三院"), and the roles of people.
+
+A company is a run of 2–6 characters ending in a business word (机械, 电子, 物流, 化工, 集团, 公司, 医院 …),
+not starting with a function word; the rep's own company (我们公司, 我司) is never an account.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from keqing.text.normalize import normalize
+
+_BUSINESS = (
+    "有限公司|股份公司|集团|公司|机械|电子|物流|化工|科技|食品|汽配|实业|制造|五金|家电|医疗|软件|超市|酒店|银行|医院|"
+    "学校|大学|研究院|研究所|工厂|厂|电器|能源|材料|包装|纺织|制药|药业|钢铁|建工|建设|地产|汽车|电气|仪器|设备|"
+    "塑胶|塑料|橡胶|乳业|饮料|电池|光电|半导体|通信|网络|传媒|商贸|贸易|百货|连锁|航空|港口|船厂|造船|院"
+)
+_ACCOUNT = re.compile(rf"(?P<name>[\u4e00-\u9fffA-Za-z]{{1,8}}?(?:{_BUSINESS}))(?![\u4e00-\u9fff]{{0,1}}(?:公司|集团))")
+_LEADING = re.compile(r"^(?:今天|昨天|上周|刚|去|到|在|是|跟|和|的|了|拜访|见|见了|那家|这家|一家|某|个|他们|我们|咱们|那个|这个|就是|还有|对|给|新|来|从|又|也|做)+")
+_OWN = re.compile(r"^(?:我们|我司|咱们|本|我)")
+_NOT_ACCOUNTS = frozenset({"公司", "工厂", "集团", "医院", "学校", "客户公司", "对方公司", "这家公司", "那家公司", "总公司", "分公司"})
+
+# Role words → the buying-committee role they usually mean.
+ROLE_WORDS = {
+    "决策者": r"老板|董事长|总经理|老总|ceo|gm|一把手|拍板|说了算|最后签字",
+    "把关者": r"采购|采购部|采购经理|采购总监|buyer|procurement",
+    "使用者": r"车间|使用部门|生产部|操作|用户|一线",
+    "影响者": r"技术|工程师|研发|质量|品质|质检|工艺|设备科|设备部|总工",
+    "内线": r"支持我们|帮我们说话|站在我们这边|内线|向着我们|给我们透露",
+    "反对者": r"反对我们|卡我们|不对付|不配合|刁难|挡路|作梗|不喜欢我们",
+}
+
+
+def find_account(text: str) -> Optional[str]:
+    """The first customer company named in `text`, as typed, or None."""
+    norm = normalize(text or "")
+    for m in _ACCOUNT.finditer(norm):
+        start, end = m.span("name")
+        piece = norm[start:end]
+        stripped = _LEADING.sub("", piece)
+        start += len(piece) - len(stripped)
+        if _OWN.match(stripped) or stripped in _NOT_ACCOUNTS or len(stripped) < 3:
+            continue
+        return (text or "")[start:end]
+    return None
+
+
+def role_of(text: str) -> Optional[str]:
+    """The buying-committee role a description suggests (反对者/内线 before titles), or None."""
+    norm = normalize(text or "").lower()
+    for role in ("反对者", "内线", "决策者", "把关者", "影响者", "使用者"):
+        if re.search(ROLE_WORDS[role], norm):
+            return role
+    return None

@@ -74,15 +74,21 @@ def _apply(step: Step, target: Target) -> replies.PersonUpdate:
                                 renamed_from=target.renamed_from)
 
 
-def describes_person(step: Step) -> bool:
+# With account news in the message, a reading of the person must be this sure to make it a description.
+SURE = 0.75
+ASK_SHARE = "needs_share"
+
+
+def describes_person(step: Step, min_confidence: float = 0.0) -> bool:
     profiles = [step.turn.profile] + [p.get("customer_profile") or {} for p in step.turn.people]
-    return any(p.get(d) for p in profiles for d in PERSON_TRAITS)
+    return any((p.get(d) or {}).get("confidence", 1.0) >= min_confidence for p in profiles for d in PERSON_TRAITS
+               if p.get(d))
 
 
 @answers("diagnosis")
 def describe(step: Step) -> Outcome:
     found: List[FoundSignal] = find_signals(step.text)
-    if found and not describes_person(step):
+    if found and not describes_person(step, SURE):
         return news(step, found)
     people = targets(step)
     updates = [_apply(step, t) for t in people]
@@ -91,4 +97,5 @@ def describe(step: Step) -> Outcome:
         record_signals(step, last, found)
     step.out.say(replies.people_updates(updates, [s.name for s in found]))
     subject = step.subject_of(step.memory.touch_customer(step.channel, step.sender, last))
-    return step.out.set_slots(profile_slots(subject.name, subject.values))
+    # the form asks for our share once, when this customer's stage is still open
+    return step.out.set_slots({**profile_slots(subject.name, subject.values), ASK_SHARE: not subject.values.get("stage")})

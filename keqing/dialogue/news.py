@@ -41,7 +41,7 @@ def news(step: Step, found: Optional[List[FoundSignal]] = None) -> Outcome:
     if not found:
         step.memory.add_note(step.channel, step.sender, customer, f"动态:{step.text[:300]}")
     stage = (step.turn.profile.get("stage") or {}).get("value")
-    if stage in STAGES:
+    if stage in STAGES and step.turn.profile.get("share"):  # news moves the stage only with a share said
         share = (step.turn.profile.get("share") or {}).get("value")
         step.memory.set_stage(step.channel, step.sender, customer, stage, share=share, reason=step.text[:500])
     subject = step.subject_of(step.memory.touch_customer(step.channel, step.sender, customer))
@@ -55,4 +55,4 @@ def news(step: Step, found: Optional[List[FoundSignal]] = None) -> Outcome:
     else:
         infos = [opportunities[s.name] for s in found if s.name in opportunities]
         step.out.say(replies.news_noted(subject.name, [s.name for s in found], infos))
-    return step.out.set_slots(profile_slots(subject.name, subject.values))
+    return step.out.set_slots({**profile_slots(subject.name, subject.values), "needs_share": False})

@@ -1,6 +1,8 @@
 """The opportunity checklist: the eight opportunity signals asked one by one, and the watch list of a stage."""
 from __future__ import annotations
 
+import re
+
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.turn import Outcome, answers
@@ -8,11 +10,24 @@ from keqing.dialogue.turn import Outcome, answers
 CHECKLIST_ACTIONS = ("action_opportunities", "action_opportunity_answer")
 
 
+# "这两个机会我该怎么抓": how to use the signals already known, not the list again.
+_HOW_TO_USE = re.compile(r"怎么抓|怎么用|怎么利用|如何利用|怎么把握|怎么切入|怎么下手|怎么跟进这|怎么借|怎么趁")
+
+
 @answers("opportunities")
 def opportunities(step: Step) -> Outcome:
-    """The eight opportunity signals in one message; with a customer, the walk through them starts."""
+    """The eight opportunity signals in one message; with a customer, the walk through them starts. Asked
+    how to use the signals already recorded, the plan for those instead."""
     subject = step.subject()
     found = step.kb.opportunities(replies.EARLY_STAGE)
+    if subject.customer is not None and _HOW_TO_USE.search(step.text):
+        known = [s.name for s in step.memory.signals(step.channel, step.sender, subject.customer) if s.kind == "opportunity"]
+        chosen = [o for o in found if o.name in known]
+        if chosen:
+            steps = step.kb.steps(replies.EARLY_STAGE)
+            step.out.say(replies.checklist_summary(subject.name, chosen, len(found), replies.opportunity_step(steps),
+                                                   step.kb.create_opportunity(replies.EARLY_STAGE)))
+            return step.sync(subject).as_kind("strategy")
     if subject.customer is not None and found:
         step.memory.add_note(step.channel, step.sender, subject.customer, replies.checklist_start_note())
     step.out.say(replies.opportunity_list(found, subject.name, ask_first=subject.customer is not None))

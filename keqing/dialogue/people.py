@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from keqing.customers import Customer
 from keqing.dialogue.context import Step
@@ -80,9 +80,10 @@ def introduces_new_person(text: str) -> bool:
     return bool(_NEW_PERSON.search(norm)) and not _PRONOUN.search(norm)
 
 
-def _people_profiles(step: Step) -> Dict[Tuple[int, int], Dict[str, Optional[Dict[str, Any]]]]:
-    return {(int(p.get("start", -1)), int(p.get("end", -1))): (p.get("customer_profile") or {})
-            for p in step.turn.people if isinstance(p, dict)}
+def _people_profiles(step: Step) -> Dict[str, Dict[str, Optional[Dict[str, Any]]]]:
+    """The per-person readings of the NLU, by the person's name."""
+    return {normalize(str(p.get("name"))): (p.get("customer_profile") or {})
+            for p in step.turn.people if isinstance(p, dict) and p.get("name")}
 
 
 def targets(step: Step, create: bool = True) -> List[Target]:
@@ -90,12 +91,15 @@ def targets(step: Step, create: bool = True) -> List[Target]:
     text = step.text
     account = find_account(text)
     whole: Dict[str, Optional[Dict[str, Any]]] = dict(step.turn.profile)
-    names = find_names(text)
+    first_mentions: Dict[str, NameMatch] = {}
+    for mention in find_names(text):
+        first_mentions.setdefault(normalize(mention.name), mention)  # one per person, in order
+    names = list(first_mentions.values())
     per_person = _people_profiles(step)
     out: List[Target] = []
     cur = current(step)
     for match in names:
-        profile = per_person.get((match.start, match.end), whole) if len(names) > 1 else whole
+        profile = per_person.get(normalize(match.name), whole) if len(names) > 1 else whole
         existing = known(step, match)
         if existing is not None:
             out.append(Target(existing, profile, mention=match, account=account))

@@ -7,6 +7,7 @@ from keqing.dialogue.context import Step
 from keqing.dialogue.turn import Turn
 from keqing.taxonomy import PERSON_TRAITS, STAGES
 from keqing.text.names import find_names
+from keqing.text.normalize import normalize
 
 
 def normalise_stage(value: Any) -> Optional[str]:
@@ -22,6 +23,9 @@ def form_stage(turn: Turn) -> Optional[str]:
     stage = (turn.profile.get("stage") or {}).get("value")
     if not stage:
         return None
+    current = normalize(str(turn.slot("customer") or ""))
+    if any(normalize(m.name) != current for m in find_names(turn.text)):
+        return None  # "马总那边我们占三成" while the form asks about 何经理: a description of 马总
     if turn.intent == "provide_share":
         return str(stage)
     describes = any(turn.profile.get(d) for d in PERSON_TRAITS) or find_names(turn.text)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Tuple
+from typing import List, Tuple
 
+from keqing.kb.normalize import trigger_pattern
 from keqing.nlu.lexicon import load_lexicon
 from keqing.nlu.scoring import negated
 from keqing.text.normalize import normalize
@@ -28,25 +29,21 @@ class FoundSignal:
 
 
 @functools.lru_cache(maxsize=1)
-def _matcher() -> Tuple[Optional[re.Pattern], dict]:
+def _cues() -> List[Tuple[re.Pattern, str]]:
+    """(pattern, signal) per cue, longest cue first; a cue of several words also matches with a few
+    characters between them ("订单也少了" for 订单少了), within one clause."""
     cues = {c.phrase: c.value for c in load_lexicon() if c.dimension in ("signal", "regression")}
-    if not cues:
-        return None, {}
-    pattern = re.compile("|".join(re.escape(p) for p in sorted(cues, key=len, reverse=True)))
-    return pattern, cues
+    return [(trigger_pattern(p), v) for p, v in sorted(cues.items(), key=lambda kv: -len(kv[0]))]
 
 
 def find_signals(text: str) -> List[FoundSignal]:
-    pattern, cues = _matcher()
-    norm = normalize(text or "")
-    if pattern is None:
-        return []
+    norm = normalize(text or "").lower()
     out: List[FoundSignal] = []
     seen = set()
-    for m in pattern.finditer(norm):
-        if negated(norm, m.start()):
+    for pattern, value in _cues():
+        m = pattern.search(norm)
+        if m is None or negated(norm, m.start()):
             continue
-        value = cues[m.group(0)]
         kind = "regression" if value in (_KB_REGRESSION_NAME, "客户关系倒退") else "opportunity"
         name = REGRESSION if kind == "regression" else value
         if name in seen:
@@ -54,3 +51,4 @@ def find_signals(text: str) -> List[FoundSignal]:
         seen.add(name)
         out.append(FoundSignal(name, kind, m.start(), m.end(), (text or "")[m.start() : m.end()]))
     return out
+

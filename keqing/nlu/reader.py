@@ -22,7 +22,7 @@ from keqing.nlu.cues import CueMatcher
 from keqing.nlu.scoring import build_profile
 from keqing.nlu.share import parse_share
 from keqing.taxonomy import DIMENSIONS, PERSON_TRAITS
-from keqing.text.names import find_names
+from keqing.text.names import NameMatch, find_names
 from keqing.text.tokenize import Segmenter, Tok
 
 # Intents whose messages describe a person (the profile is read in full).
@@ -45,23 +45,60 @@ class Person:
                 "customer_profile": self.profile}
 
 
+def _within(profile: Dict[str, Optional[Dict[str, Any]]], text: str) -> Dict[str, Optional[Dict[str, Any]]]:
+    """Evidence read from a person's clauses joined together stays only where it is in the message as typed."""
+    out: Dict[str, Optional[Dict[str, Any]]] = {}
+    for dim, value in profile.items():
+        if value is None:
+            out[dim] = None
+            continue
+        evidence = [e for e in value.get("evidence") or [] if e in text]
+        out[dim] = dict(value, evidence=evidence)
+    return out
+
+
 def empty_profile() -> Dict[str, Optional[Dict[str, Any]]]:
     return {d: None for d in DIMENSIONS}
 
 
-def segments(text: str, mentions: Sequence[Tuple[int, int]]) -> List[Tuple[int, int]]:
-    """The part of `text` about each mention: from the start of the sentence or clause holding it to the
-    start of the next mention's clause (a message that names one person is one segment)."""
-    if len(mentions) < 2:
-        return [(0, len(text))] * len(mentions)
-    cuts = []
-    for start, _ in mentions:
-        left = 0
-        for m in re.finditer(r"[,，。!！?？;；\n、]", text[:start]):
-            left = m.end()
-        cuts.append(left)
-    cuts[0] = 0
-    return [(cuts[i], cuts[i + 1] if i + 1 < len(cuts) else len(text)) for i in range(len(cuts))]
+# Clause breaks: punctuation, line breaks, and spaces between Chinese words (voice and WeChat style).
+_CLAUSE = re.compile(r"[,，。!！?？;；\n、]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# A name right after these is an object or a comparison ("比老周还难搞", "跟王总谈"), not the clause's subject.
+_OBJECT_BEFORE = re.compile(r"(?:比|跟|和|对|给|问|向|找|见|约|同|与|像)$")
+
+
+def clauses(text: str) -> List[Tuple[int, int]]:
+    spans, start = [], 0
+    for m in _CLAUSE.finditer(text):
+        if m.start() > start:
+            spans.append((start, m.start()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans
+
+
+def assign_clauses(text: str, mentions: Sequence[NameMatch]) -> Dict[str, List[Tuple[int, int]]]:
+    """Each person's clauses: a clause belongs to the person who is its subject, else to the person the
+    message was last about (so "他…" and unnamed clauses continue with them). Keys are person names."""
+    out: Dict[str, List[Tuple[int, int]]] = {}
+    current: Optional[str] = None
+    pending: List[Tuple[int, int]] = []  # clauses before anyone is named go to the first person
+    for start, end in clauses(text):
+        inside = [m for m in mentions if start <= m.start < end]
+        subjects = [m for m in inside if not _OBJECT_BEFORE.search(text[max(start, m.start - 1) : m.start])]
+        chosen = subjects[0] if subjects else (inside[0] if inside and current is None else None)
+        if chosen is not None:
+            current = chosen.name
+        if current is None:
+            pending.append((start, end))
+            continue
+        spans = out.setdefault(current, [])
+        if pending:
+            spans.extend(pending)
+            pending = []
+        spans.append((start, end))
+    return out
 
 
 class ProfileReader:
@@ -87,14 +124,17 @@ class ProfileReader:
             keep = ("stage", "share", "grade") if intent in BUSINESS_INTENTS else ()
             profile = {d: (v if d in keep else None) for d, v in profile.items()}
         people: List[Person] = []
-        mentions = [(n.start, n.end, n.text) for n in find_names(text)]
-        if len(mentions) >= 2 and (intent is None or intent in DESCRIPTIVE_INTENTS):
-            for (start, end, name), seg in zip(mentions, segments(text, [(s, e) for s, e, _ in mentions])):
-                part = text[seg[0] : seg[1]]
-                people.append(Person(name, start, end, seg, self.profile(part)))
+        mentions = find_names(text)
+        names = list(dict.fromkeys(m.name for m in mentions))
+        if len(names) >= 2 and (intent is None or intent in DESCRIPTIVE_INTENTS):
+            for name, spans in assign_clauses(text, mentions).items():
+                first = next(m for m in mentions if m.name == name)
+                part = "。".join(text[s:e] for s, e in spans)
+                sub = self.profile(part)
+                people.append(Person(name, first.start, first.end, (spans[0][0], spans[-1][1]), _within(sub, text)))
         elif mentions:
-            start, end, name = mentions[0]
-            people.append(Person(name, start, end, (0, len(text)), profile))
+            first = mentions[0]
+            people.append(Person(first.name, first.start, first.end, (0, len(text)), profile))
         return {"customer_profile": profile, "people": [p.as_dict() for p in people]}
 
 

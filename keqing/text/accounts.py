@@ -12,8 +12,9 @@ from keqing.text.normalize import normalize
 
 _BUSINESS = (
     "有限公司|股份公司|集团|公司|机械|电子|物流|化工|科技|食品|汽配|实业|制造|五金|家电|医疗|软件|超市|酒店|银行|医院|"
-    "学校|大学|研究院|研究所|工厂|厂|电器|能源|材料|包装|纺织|制药|药业|钢铁|建工|建设|地产|汽车|电气|仪器|设备|"
-    "塑胶|塑料|橡胶|乳业|饮料|电池|光电|半导体|通信|网络|传媒|商贸|贸易|百货|连锁|航空|港口|船厂|造船|院"
+    "学校|大学|研究院|研究所|工厂|厂|电器|能源|纺织|制药|药业|钢铁|建工|地产|电气|塑胶|乳业|饮料|光电|半导体|通信|传媒|"
+    "商贸|贸易|百货|航空|港口|船厂|院|建材|医药|物业|机电|钢构|生物|精工|重工|化纤|服饰|家居|陶瓷|光伏|新能源|环保|电力|"
+    "水务|矿业|包装"
 )
 _ACCOUNT = re.compile(rf"(?P<name>[\u4e00-\u9fffA-Za-z]{{1,8}}?(?:{_BUSINESS}))(?![\u4e00-\u9fff]{{0,1}}(?:公司|集团))")
 _LEADING = re.compile(r"^(?:今天|昨天|上周|刚|去|到|在|是|跟|和|的|了|拜访|见|见了|那家|这家|一家|某|个|他们|我们|咱们|那个|这个|就是|还有|对|给|新|来|从|又|也|做)+")
@@ -31,24 +32,49 @@ ROLE_WORDS = {
 }
 
 
+_ADDRESS = re.compile(r"地址|路|街|区|号|镇|县|大道|园区|楼")
+_TIED = re.compile(r"^(?:的|那边|那家|这家|采购|老板|公司|集团|是|,|，|\s)")
+
+
 def find_account(text: str) -> Optional[str]:
-    """The first customer company named in `text`, as typed, or None."""
+    """The customer company named in `text`, as typed, or None: the candidate most tied to a person
+    ("恒泰建材的王总", "王总，恒泰建材的"), never an address ("科技路88号") or the rep's own company."""
     norm = normalize(text or "")
+    best: Optional[tuple] = None
     for m in _ACCOUNT.finditer(norm):
         start, end = m.span("name")
         piece = norm[start:end]
-        stripped = _LEADING.sub("", piece)
+        cut = max((i + 1 for i, ch in enumerate(piece[:-2]) if ch in "的到了在去是见"), default=0)
+        stripped = _LEADING.sub("", piece[cut:])
         start += len(piece) - len(stripped)
-        if _OWN.match(stripped) or stripped in _NOT_ACCOUNTS or len(stripped) < 3:
+        if _OWN.match(stripped) or stripped in _NOT_ACCOUNTS or len(stripped) < 3 or _ADDRESS.search(stripped):
             continue
-        return (text or "")[start:end]
-    return None
+        if re.search(r"(?:地址在|位于|地址是)$", norm[max(0, start - 4) : start]):
+            continue
+        score = 2 if _TIED.match(norm[end:]) else 0
+        if best is None or score > best[0]:
+            best = (score, start, end)
+    return (text or "")[best[1] : best[2]] if best else None
+
+
+# What the rep says the person does in the buying decision, before what their title suggests.
+ROLE_DEEDS = {
+    "反对者": r"反对我们|卡我们|不对付|刁难|挡路|作梗|不喜欢我们",
+    "内线": r"支持我们|帮我们说话|站在我们这边|内线|向着我们|给我们透露",
+    "把关者": r"把关|把關|过他那关|技术把关|质量把关|审核|签字前要过",
+    "决策者": r"拍板|说了算|最后签字|决定权|一把手",
+    "使用者": r"用设备|用我们的|天天在(?:产线|车间)|产线上用|一线|操作工|使用部门|用户",
+}
 
 
 def role_of(text: str) -> Optional[str]:
-    """The buying-committee role a description suggests (反对者/内线 before titles), or None."""
+    """The buying-committee role a description suggests: what the person does first (把关, 拍板, 用设备,
+    支持我们), then their title (老板 → 决策者, 采购 → 把关者, 工程师 → 影响者); None when nothing says it."""
     norm = normalize(text or "").lower()
-    for role in ("反对者", "内线", "决策者", "把关者", "影响者", "使用者"):
+    for role, pattern in ROLE_DEEDS.items():
+        if re.search(pattern, norm):
+            return role
+    for role in ("决策者", "把关者", "影响者", "使用者"):
         if re.search(ROLE_WORDS[role], norm):
             return role
     return None

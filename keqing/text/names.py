@@ -34,7 +34,7 @@ _TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 # A title followed by these characters is part of another word: 常工作, 高总价, 于是 …
 _NOT_AFTER = {
     "工": "作资厂程艺具人地期业序种商会钱具位区",
-    "总": "体共结算之部额量价计数是得会要归结包",
+    "总": "体共结算之部额量价计数得会要归结包",
     "处": "理于在置分事",
     "局": "面势部限",
     "博": "士客物览",
@@ -60,10 +60,12 @@ _NAME = re.compile(
 _SURNAME_SAID = re.compile(rf"(?:姓|叫)(?P<s>{_COMPOUND_RE}|[{SURNAMES}])(?![\u4e00-\u9fff]{{2}})")
 _ROLE_TITLE = re.compile(r"(?:采购|技术|质量|品质|生产|设备|财务|行政|研发|运营|销售|项目)?(?P<t>总监|总经理|经理|主任|主管|科长|部长|处长|厂长|总工|工程师|董事长|老板|总)")
 # Full names at a name position: start of a sentence, or after 叫/名叫/见了/跟/和/找/是.
+# Full names (周建国): at the start of a sentence and followed by a pause or 是/说, or after 叫/名叫.
 _FULL_NAME = re.compile(
-    rf"(?:^|(?<=[\n,，。;；:：!！?？ ])|(?<=叫|跟|和|找|是|见))(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}})"
-    rf"(?=[,，。:：是这他她的说\s]|$)"
+    rf"(?:^|(?<=[\n。!！?？;；])|(?<=叫))(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}})"
+    rf"(?=[,，:：]|是|说|$)"
 )
+_FUNCTION_CHARS = set("的了是在说都也就还又和跟与这那他她们个吧啊呢吗")
 _ENGLISH = re.compile(r"(?<![A-Za-z])(?:(?:Mr|Ms|Mrs|Dr)\.?\s*)?[A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)?(?![A-Za-z])")
 _ENGLISH_NOT_NAMES = frozenset(
     "Boss Meeting Deal Budget Sample Quote Team Email Excel Ok Okay Hi Hello Thanks Sorry Monday Tuesday Wednesday "
@@ -126,6 +128,8 @@ def find_names(text: str) -> List[NameMatch]:
                 continue
             if prefix == "小" and surname == "时":
                 continue
+            if norm[m.end() - 1 : m.end() + 1] in _common_words():
+                continue  # 老关系, 小张家口 …: the surname starts another word
         start = m.start()
         # a compound surname's first character is not a surname of its own (欧阳总 is not 阳总)
         if not m.group("c") and start > 0 and norm[start - 1 : start + 1] in COMPOUND_SURNAMES:
@@ -144,9 +148,9 @@ def find_names(text: str) -> List[NameMatch]:
     for m in _FULL_NAME.finditer(norm):
         s, e = m.span("n")
         candidate = norm[s:e]
-        if _overlaps(found, s, e) or candidate in common or candidate[1:] in common and len(candidate) == 2:
+        if _overlaps(found, s, e) or candidate in common or candidate[:2] in common:
             continue
-        if any(candidate.endswith(t) for t in TITLES) or candidate[1:] in ("们", "说", "是", "的", "也", "都"):
+        if any(candidate.endswith(t) for t in TITLES) or any(ch in _FUNCTION_CHARS for ch in candidate[1:]):
             continue
         found.append(NameMatch(text[s:e], s, e, kind="full"))
     for m in _ENGLISH.finditer(text or ""):

@@ -178,8 +178,8 @@ class KeqingAction(Action, abc.ABC):
 
 def run_turn(handler: Handler, step: Step) -> Outcome:
     """The handler's outcome, after the rep's due reminders (said once, at the start of the answer)."""
-    due = schedule.due_now(step)
     outcome = handler(step)
+    due = schedule.due_now(step)  # claimed only once the answer exists: a failed turn loses no reminder
     if due:
         outcome.replies[:0] = replies.due_reminders(due)
     return outcome

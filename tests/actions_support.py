@@ -12,10 +12,11 @@ from rasa_sdk.executor import CollectingDispatcher
 
 # the parts of domain.yml that rasa_sdk's FormValidationAction reads
 DOMAIN: Dict[str, Any] = {
-    "forms": {"profile_form": {"required_slots": ["customer", "stage"]}},
+    "forms": {"profile_form": {"required_slots": ["stage"]}},
     "slots": {s: {"type": "text", "mappings": [{"type": "custom"}]} for s in ("customer", "stage")},
 }
-SLOTS = ("customer", "stage", "style", "motive", "grade", "share", "requested_slot")
+SLOTS = ("customer", "stage", "style", "motive", "grade", "share", "requested_slot", "reply_kind", "needs_share",
+         "pending_delete")
 _ts = itertools.count(1)
 
 
@@ -32,12 +33,14 @@ def entities(**found: str) -> List[Dict[str, Any]]:
     return [{"entity": k, "value": v, "start": 0, "end": len(v)} for k, v in found.items()]
 
 
-def user_event(text: str, intent: Optional[str], ents: Sequence[Dict], prof: Optional[Dict], channel: str) -> Dict:
+def user_event(text: str, intent: Optional[str], ents: Sequence[Dict], prof: Optional[Dict], channel: str,
+               extra: Optional[Dict[str, Any]] = None) -> Dict:
     parse = {
         "text": text,
         "intent": {"name": intent, "confidence": 0.99},
         "entities": list(ents),
         "customer_profile": prof if prof is not None else profile(),
+        **(extra or {}),  # what else the NLU gives: compliance, people
     }
     return {"event": "user", "timestamp": time.time() + next(_ts) * 1e-3, "text": text,
             "parse_data": parse, "input_channel": channel}
@@ -52,9 +55,10 @@ def make_tracker(
     sender: str = "rep-1",
     channel: Optional[str] = "rest",
     events: Optional[List[Dict]] = None,
+    extra: Optional[Dict[str, Any]] = None,
 ) -> Tracker:
     ev = list(events or [])
-    user = user_event(text, intent, ents, prof, channel)
+    user = user_event(text, intent, ents, prof, channel, extra)
     ev.append(user)
     state = {
         "sender_id": sender,
@@ -112,10 +116,11 @@ class Rep:
         ents: Iterable[Dict] = (),
         slots: Optional[Dict[str, Any]] = None,
         domain: Optional[Dict[str, Any]] = None,
+        extra: Optional[Dict[str, Any]] = None,
     ) -> Turn:
         self.slots.update(slots or {})
         tracker = make_tracker(text, intent, list(ents), prof, dict(self.slots), self.sender, self.channel,
-                               list(self.events))
+                               list(self.events), extra)
         dispatcher = CollectingDispatcher()
         events = await action.run(dispatcher, tracker, domain or DOMAIN)
         self.events.append(tracker.events[-1])  # the user event

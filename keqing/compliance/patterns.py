@@ -70,6 +70,12 @@ FRAMES: Dict[str, Tuple[str, str]] = {
     "gift_disguised": (r"样品|样机|试用机|测试机|赞助|借用|展示机",
                        r"不用还|不收回|送他|他自己用|自用|婚礼|生日|孩子|私人|家里|带回家|不用退"),
 }
+# Words that name a tactic on their own.
+WORDS: Dict[str, str] = {
+    "bid_rigging": r"陪标|围标|串标|轮流中标|借资质投标",
+    "defamation": r"造谣|抹黑",
+    "fake_testimonial": r"刷好评|水军",
+}
 WINDOW = 24
 # Phrases that show the rep wants to stay lawful (how to decline, is it allowed): they weaken a hit.
 REFUSING = r"拒绝|婉拒|推掉|推辞|不想给|不给|不能给|怎么回绝|怎么拒|合规|合法的办法|正规|公开|写进合同|入账|对公|开票给公司"
@@ -102,6 +108,11 @@ def hits(text: str) -> List[PatternHit]:
     out: List[PatternHit] = []
     for start, end in _sentences(norm):
         sentence = norm[start:end]
+        for category, words in WORDS.items():
+            found = _find(words, sentence, start)
+            if found:
+                s0, e0 = found[0]
+                out.append(PatternHit(category, 0.8, (norm[s0:e0],), (found[0],)))
         for category, (first, second) in FRAMES.items():
             for a in _find(first, sentence, start):
                 near = [b for b in _find(second, sentence, start)

@@ -32,6 +32,7 @@ from keqing.db.memory_models import (
     MemStageHistory,
 )
 from keqing.kb.normalize import customer_display_name, normalize_customer
+from keqing.text.accounts import account_key
 
 ROLES = ("决策者", "影响者", "使用者", "把关者", "内线", "反对者")
 _MOVABLE = (MemAssessment, MemCorrection, MemStageHistory, MemNote, MemNextAction, MemSignal)
@@ -112,7 +113,7 @@ class PeopleMixin(MemoryBase):
     @_guard
     def set_account(self, channel: str, sender: str, customer: CustomerRef, account: str) -> Customer:
         name = customer_display_name(account)[:100]
-        key = normalize_customer(account)
+        key = account_key(account)
         if not key:
             raise ValueError("the account name is empty")
         with Session(self.engine, future=True) as s, s.begin():
@@ -137,7 +138,7 @@ class PeopleMixin(MemoryBase):
     @_guard
     def account_people(self, channel: str, sender: str, account: str) -> List[Customer]:
         """The rep's people at `account`, most recently discussed first."""
-        key = normalize_customer(account)
+        key = account_key(account)
         with Session(self.engine, future=True) as s:
             rep = self._rep(s, channel, sender, create=False)
             if rep is None:
@@ -146,7 +147,7 @@ class PeopleMixin(MemoryBase):
             if found is None:
                 return []
             rows = s.execute(select(MemCustomer).where(MemCustomer.account_id == found.id)
-                             .order_by(MemCustomer.touched_seq.desc())).scalars()
+                             .order_by(MemCustomer.touched_seq.desc(), MemCustomer.id.desc())).scalars()
             return [self._as_customer(s, row) for row in rows]
 
     @_guard

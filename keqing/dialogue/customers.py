@@ -6,10 +6,11 @@ from typing import Dict, List, Optional
 from keqing.customers import Customer
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
+from keqing.dialogue.people import current, only_a_name
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.kb.normalize import customer_display_name
 from keqing.kb.query import StepInfo
-from keqing.text.names import first_name
+from keqing.text.names import find_names, first_name
 
 MAX_LISTED = 20
 
@@ -46,6 +47,16 @@ def switch_customer(step: Step) -> Outcome:
     customer = step.get_customer(named) if named else None
     if customer is None and step.text:
         customer = step.find_customer(step.text)
+    cur = current(step)
+    if customer is None and named and cur is not None and cur.placeholder and step.text.strip() and \
+            any(only_a_name(step.text, m) for m in find_names(step.text)):
+        # "张工" right after describing someone unnamed: that person's name
+        renamed = step.memory.rename_customer(step.channel, step.sender, cur, customer_display_name(named))
+        subject = step.subject_of(renamed)
+        step.out.say(replies.people_updates([replies.PersonUpdate(renamed.display_name, [],
+                                                                  renamed_from=cur.display_name,
+                                                                  known=dict(subject.values))]))
+        return step.out.set_slots(profile_slots(subject.name, subject.values)).as_kind("diagnosis")
     if customer is None and named and customer_display_name(named):
         # a customer the rep names for the first time: kept, so what they say next is about them
         customer = step.get_or_create_customer(customer_display_name(named))

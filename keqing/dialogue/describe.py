@@ -16,7 +16,8 @@ from keqing.dialogue.people import Target, targets
 from keqing.dialogue.signals import FoundSignal, find_signals
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.taxonomy import DIMENSIONS, PERSON_TRAITS, STAGES
-from keqing.text.accounts import role_of
+from keqing.text.accounts import find_account, role_of
+from keqing.text.names import find_names
 
 DESCRIPTIVE = ("describe_customer", "provide_share", "nlu_fallback")
 
@@ -71,7 +72,7 @@ def _apply(step: Step, target: Target) -> replies.PersonUpdate:
     after = step.profile_of(customer)
     return replies.PersonUpdate(customer.display_name, [c.__dict__ for c in changes(before, after, target.profile)],
                                 created=target.created, placeholder=customer.placeholder,
-                                renamed_from=target.renamed_from)
+                                renamed_from=target.renamed_from, known=_values(after))
 
 
 # With account news in the message, a reading of the person must be this sure to make it a description.
@@ -85,11 +86,21 @@ def describes_person(step: Step, min_confidence: float = 0.0) -> bool:
                if p.get(d))
 
 
+def says_anything(step: Step) -> bool:
+    """A name, an account, a role or any reading: enough to remember someone by."""
+    if describes_person(step) or step.turn.profile.get("stage") or step.turn.profile.get("share"):
+        return True
+    text = step.text
+    return bool(find_names(text) or find_account(text) or role_of(text))
+
+
 @answers("diagnosis")
 def describe(step: Step) -> Outcome:
     found: List[FoundSignal] = find_signals(step.text)
     if found and not describes_person(step, SURE):
         return news(step, found)
+    if not found and not says_anything(step):
+        return step.out.say(replies.nothing_detected(step.turn.slot("customer")))
     people = targets(step)
     updates = [_apply(step, t) for t in people]
     last = people[-1].customer

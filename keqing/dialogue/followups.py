@@ -8,7 +8,7 @@ from typing import List, Tuple
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.knowledge import TOPIC_SLOT
-from keqing.dialogue.opportunities import opportunities, opportunity_answer
+from keqing.dialogue.opportunities import opportunities
 from keqing.dialogue.people import current
 from keqing.dialogue.playbook import give_strategy, next_step
 from keqing.dialogue.turn import Outcome, answers
@@ -51,16 +51,15 @@ def explain_reading(step: Step) -> Outcome:
 
 def more(step: Step) -> Outcome:
     """"还有呢": continue what was just shown."""
-    last = step.turn.last_action or ""
-    if last in ("action_opportunities", "action_opportunity_answer"):
-        return opportunity_answer(step)
-    if last in ("action_compliance", "action_lawful_plan"):
+    last = step.turn.slot("reply_kind") or ""
+    if last in ("refusal", "lawful_plan", "grey_area"):
         return lawful_plan(step)
-    if last in ("action_give_strategy", "action_next_step", "action_step_detail", "action_diagnose"):
+    if last in ("strategy", "next_step", "step_detail", "diagnosis", "regression", "opportunities",
+                "opportunity_item"):
         return next_step(step)
-    if last == "action_key_people":
+    if last == "key_people":
         return key_people(step, more=True)
-    if last == "action_news":
+    if last == "news":
         return opportunities(step)
     return give_strategy(step)
 

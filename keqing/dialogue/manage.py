@@ -13,7 +13,7 @@ from typing import Optional
 from keqing.customers import Customer
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
-from keqing.dialogue.opportunities import CHECKLIST_ACTIONS, opportunity_answer
+from keqing.dialogue.opportunities import in_checklist, opportunity_answer
 from keqing.dialogue.people import current
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.kb.normalize import customer_display_name, normalize_text
@@ -89,6 +89,6 @@ def confirm(step: Step) -> Outcome:
         if deleted and step.turn.slot("customer") == pending:
             step.out.set_slots(profile_slots(None, {}) | {"customer": None})
         return step.out
-    if step.turn.last_action in CHECKLIST_ACTIONS:
+    if in_checklist(step):
         return opportunity_answer(step)
     return step.out.say(replies.neutral_ack(yes))

@@ -41,12 +41,16 @@ def news(step: Step, found: Optional[List[FoundSignal]] = None) -> Outcome:
     if not found:
         step.memory.add_note(step.channel, step.sender, customer, f"动态:{step.text[:300]}")
     stage = (step.turn.profile.get("stage") or {}).get("value")
+    stored = step.profile_of(customer)
+    before = stored.get("stage") if stored else None
+    dropped = False
     if stage in STAGES and step.turn.profile.get("share"):  # news moves the stage only with a share said
         share = (step.turn.profile.get("share") or {}).get("value")
         step.memory.set_stage(step.channel, step.sender, customer, stage, share=share, reason=step.text[:500])
+        dropped = before in STAGES and STAGES.index(stage) < STAGES.index(before)
     subject = step.subject_of(step.memory.touch_customer(step.channel, step.sender, customer))
     opportunities = {o.name: o for o in step.kb.opportunities()}
-    regression = any(s.name == REGRESSION for s in found)
+    regression = dropped or any(s.name == REGRESSION for s in found)
     if regression:
         reg = step.kb.regression()
         if reg.steps:

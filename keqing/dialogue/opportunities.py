@@ -7,7 +7,12 @@ from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.turn import Outcome, answers
 
-CHECKLIST_ACTIONS = ("action_opportunities", "action_opportunity_answer")
+# The reply kinds after which 有/没有 answers the checklist's question.
+CHECKLIST_KINDS = ("opportunities", "opportunity_item")
+
+
+def in_checklist(step: Step) -> bool:
+    return step.turn.slot("reply_kind") in CHECKLIST_KINDS
 
 
 # "这两个机会我该怎么抓": how to use the signals already known, not the list again.
@@ -38,7 +43,7 @@ def opportunities(step: Step) -> Outcome:
 def opportunity_answer(step: Step) -> Outcome:
     """有/没有: the answer to the checklist question just asked; outside a checklist a neutral reply."""
     present = step.turn.intent != "deny"
-    if step.turn.last_action not in CHECKLIST_ACTIONS:
+    if not in_checklist(step):
         return step.out.say(replies.neutral_ack(present))
     subject = step.subject()
     if subject.customer is None:

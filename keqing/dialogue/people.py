@@ -80,6 +80,15 @@ def introduces_new_person(text: str) -> bool:
     return bool(_NEW_PERSON.search(norm)) and not _PRONOUN.search(norm)
 
 
+_FILLER = re.compile(r"[\s,，。.!！?？~～]|^(?:是|叫|就是)|(?:吧|啊|呀|哈|呢)$")
+
+
+def only_a_name(text: str, match: NameMatch) -> bool:
+    """"赵总" / "是赵总吧": the whole message is the name."""
+    rest = normalize(text or "").replace(normalize(match.text), "", 1)
+    return not _FILLER.sub("", rest)
+
+
 def _people_profiles(step: Step) -> Dict[str, Dict[str, Optional[Dict[str, Any]]]]:
     """The per-person readings of the NLU, by the person's name."""
     return {normalize(str(p.get("name"))): (p.get("customer_profile") or {})
@@ -110,7 +119,8 @@ def targets(step: Step, create: bool = True) -> List[Target]:
             renamed = step.memory.rename_customer(step.channel, step.sender, cur, surname_title)
             out.append(Target(renamed, profile, renamed_from=cur.display_name, mention=match, account=account))
             continue
-        naming = step.turn.asked_slot == "customer" or bool(_NAMING.search(normalize(text)))
+        naming = (step.turn.asked_slot == "customer" or bool(_NAMING.search(normalize(text)))
+                  or only_a_name(text, match))
         if cur is not None and cur.placeholder and len(names) == 1 and not introduces_new_person(text) and naming:
             renamed = step.memory.rename_customer(step.channel, step.sender, cur, match.name)
             out.append(Target(renamed, profile, renamed_from=cur.display_name, mention=match, account=account))

@@ -1,5 +1,5 @@
 """Chinese dates and times in a rep's message, resolved against "now": 下周三上午, 三天后, 大后天, 月底, 周五下午三点,
-12月5号, 下个月初, 年底前 …
+12月5号, 下个月初, 年底前, 明早, 下周 (its Monday), 下个月 (its first day) …
 
 A kept library was tried first: dateparser 1.2 (languages=["zh"]) resolved 2 of 10 common forms (大后天,
 明天上午; not 下周三, 月底, 三天后, 周五下午三点, 12月5号, 后天下午2点) and pins pytz/regex versions Rasa 3.6
@@ -20,7 +20,8 @@ WEEKDAYS = "一二三四五六日天"
 _CN = "零〇一二两三四五六七八九十"
 _NUM = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})"
 DEFAULT_TIME = time(9, 0)
-PART_OF_DAY = {"早上": 9, "上午": 9, "中午": 12, "下午": 14, "傍晚": 18, "晚上": 19, "今晚": 19}
+PART_OF_DAY = {"早上": 9, "上午": 9, "中午": 12, "下午": 14, "傍晚": 18, "晚上": 19, "今晚": 19, "明早": 9,
+               "明晚": 19}
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,8 @@ def _add_months(d: date, months: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-_RELATIVE_DAY = re.compile(r"今天|明天|明儿|后天|大后天|今晚")
+_RELATIVE_DAY = re.compile(r"今天|明天|明儿|明早|明晚|后天|大后天|今晚")
+_NEXT_PERIOD = re.compile(r"下(?:个)?(?:周|星期|礼拜)|下个?月")
 _DAYS_LATER = re.compile(rf"(?P<n>{_NUM})(?:天|日)(?:之后|以后|后)|过(?P<n2>{_NUM})天")
 _WEEKS_LATER = re.compile(rf"(?P<n>{_NUM}|一)(?:个)?(?:星期|周|礼拜)(?:之后|以后|后)")
 _WEEKDAY = re.compile(rf"(?P<which>下下|下个?|这个?|本|)(?:周|星期|礼拜)(?P<d>[{WEEKDAYS}])")
@@ -108,7 +110,7 @@ def parse_when(text: str, now: datetime) -> Optional[When]:
         day = today + timedelta(weeks=n)
         spans.append(m.span())
     if day is None and (m := _RELATIVE_DAY.search(norm)):
-        offset = {"今天": 0, "今晚": 0, "明天": 1, "明儿": 1, "后天": 2, "大后天": 3}[m.group(0)]
+        offset = {"今天": 0, "今晚": 0, "明天": 1, "明儿": 1, "明早": 1, "明晚": 1, "后天": 2, "大后天": 3}[m.group(0)]
         day = today + timedelta(days=offset)
         spans.append(m.span())
     if day is None and (m := _YEAR_END.search(norm)):
@@ -126,6 +128,13 @@ def parse_when(text: str, now: datetime) -> Optional[When]:
         if day < today:
             day = _month_end(_add_months(base, 1)) if part in ("月底", "底") else _add_months(day, 1)
         spans.append(m.span())
+    if day is None and (m := _NEXT_PERIOD.search(norm)):
+        # "下周" / "下个月" with no day: the first working day of it
+        if "月" in m.group(0):
+            day = _add_months(today.replace(day=1), 1)
+        else:
+            day = today - timedelta(days=today.weekday()) + timedelta(days=7)
+        spans.append(m.span())
     if day is None:
         return None
     at_time, has_time = DEFAULT_TIME, False
@@ -135,7 +144,7 @@ def parse_when(text: str, now: datetime) -> Optional[When]:
         minute = 30 if clock.group("half") else 0
         if clock.group("min"):
             minute = _num(clock.group("min").rstrip("分")) or 0
-        if part in ("下午", "傍晚", "晚上", "今晚") and h < 12:
+        if part in ("下午", "傍晚", "晚上", "今晚", "明晚") and h < 12:
             h += 12
         at_time, has_time = time(h, min(minute, 59)), True
         spans.append(clock.span())

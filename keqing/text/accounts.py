@@ -57,6 +57,15 @@ def find_account(text: str) -> Optional[str]:
     return (text or "")[best[1] : best[2]] if best else None
 
 
+_LEGAL_FORM = re.compile(r"(?:\(中国\)|（中国）)?(?:股份有限公司|有限责任公司|有限公司|股份公司|公司)$")
+
+
+def account_key(name: str) -> str:
+    """The key an account is stored under: 中鼎化工股份有限公司, 中鼎化工公司 and 中鼎化工 are one account."""
+    key = re.sub(r"\s+", "", normalize(name or "")).lower()
+    return _LEGAL_FORM.sub("", key) or key
+
+
 # What the rep says the person does in the buying decision, before what their title suggests.
 ROLE_DEEDS = {
     "反对者": r"反对我们|卡我们|不对付|刁难|挡路|作梗|不喜欢我们",

@@ -63,7 +63,7 @@ _ROLE_TITLE = re.compile(r"(?:采购|技术|质量|品质|生产|设备|财务|�
 # Full names (周建国): at the start of a sentence and followed by a pause or 是/说, or after 叫/名叫.
 _FULL_NAME = re.compile(
     rf"(?:^|(?<=[\n。!！?？;；])|(?<=叫))(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}})"
-    rf"(?=[,，:：]|是|说|$)"
+    rf"(?=[,，:：]|是|说|很|特别|挺|比较|非常|这人|这个人|那边|$)"
 )
 _FUNCTION_CHARS = set("的了是在说都也就还又和跟与这那他她们个吧啊呢吗")
 _ENGLISH = re.compile(r"(?<![A-Za-z])(?:(?:Mr|Ms|Mrs|Dr)\.?\s*)?[A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)?(?![A-Za-z])")
@@ -121,6 +121,11 @@ def find_names(text: str) -> List[NameMatch]:
             if nxt and nxt in _NOT_AFTER.get(title, ""):
                 continue
             if title in ("总", "工") and norm[m.end() : m.end() + 2] in ("经理", "监理"):
+                continue
+            if title == "总" and nxt == "是" and m.start() > 0 and norm[m.start() - 1] in "老小":
+                # "老周总是问价格": 老周 + 总是, not 周总
+                s0 = m.start() - 1
+                found.append(NameMatch(text[s0 : s0 + 2], s0, s0 + 2, kind="old_young"))
                 continue
         else:
             prefix, surname = m.group("prefix"), m.group("s1")

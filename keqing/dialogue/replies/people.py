@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
 from keqing.dialogue.replies.base import BTN_NEXT, BTN_OPPORTUNITIES, BTN_SCRIPT, Reply, _bullets, _quote, pack
-from keqing.taxonomy import DIMENSION_LABELS, label
+from keqing.taxonomy import DIMENSION_LABELS, STAGES, label
 
 ORDER = ("style", "motive", "grade", "stage", "share")
 
@@ -18,6 +18,7 @@ class PersonUpdate:
     placeholder: bool = False
     renamed_from: Optional[str] = None
     notes: List[str] = field(default_factory=list)
+    known: Dict[str, Any] = field(default_factory=dict)  # what is on record, said back after a renaming
 
 
 def _value(dim: str, value: Any) -> str:
@@ -39,7 +40,10 @@ def _change_text(c: Dict[str, Any]) -> Optional[str]:
         if read is not None and str(read) != str(after):
             return f"{name}:仍按{_value(dim, after)}(这次的说法把握不如之前)"
         return f"{name}:{_value(dim, after)},不变"
-    return f"{name}:{_value(dim, before)} → {_value(dim, after)}{evidence}"
+    moved = f"{name}:{_value(dim, before)} → {_value(dim, after)}{evidence}"
+    if dim == "stage" and before in STAGES and after in STAGES and STAGES.index(after) < STAGES.index(before):
+        moved += ",关系退了一步(问我“关系倒退怎么办”看修复办法)"
+    return moved
 
 
 def person_line(update: PersonUpdate) -> str:
@@ -48,6 +52,9 @@ def person_line(update: PersonUpdate) -> str:
     head = update.name
     if update.renamed_from:
         head = f"{update.name}(原“{update.renamed_from}”)"
+    if not parts and update.renamed_from:
+        parts = [f"{DIMENSION_LABELS.get(d, d)}:{_value(d, update.known[d])}" for d in ORDER if update.known.get(d)]
+        return f"{head}:" + (";".join(parts) + "。" if parts else "记下了名字。")
     if not parts:
         return f"{head}:这句话里还看不出新的特点。"
     return f"{head}:" + ";".join(parts) + "。"

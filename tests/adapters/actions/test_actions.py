@@ -9,24 +9,22 @@ import pytest
 from actions_support import DOMAIN, Rep, dim, entities, make_tracker, profile
 from sqlalchemy.future import create_engine
 
-from actions.customers import ActionListCustomers, ActionSwitchCustomer
+from actions.customers import ActionConfirm, ActionListCustomers, ActionSwitchCustomer
 from actions.playbook import (
     ActionGiveStrategy,
     ActionNextStep,
     ActionOpportunities,
-    ActionOpportunityAnswer,
-    ActionRegression,
     ActionScript,
     ActionStepDetail,
 )
-from actions.profile import ActionCorrectProfile, ActionDiagnose, ValidateProfileForm
+from actions.profile import ActionCorrectProfile, ActionDiagnose, ActionNews, ValidateProfileForm
 from keqing.customers import CustomerMemory
 from keqing.kb.loader import load
 from keqing.kb.query import KnowledgeBase
 
 DIAGNOSE, STRATEGY, NEXT, DETAIL = ActionDiagnose(), ActionGiveStrategy(), ActionNextStep(), ActionStepDetail()
-OPPS, ANSWER, SCRIPT, CORRECT = ActionOpportunities(), ActionOpportunityAnswer(), ActionScript(), ActionCorrectProfile()
-REGRESSION, SWITCH, LIST, FORM = ActionRegression(), ActionSwitchCustomer(), ActionListCustomers(), ValidateProfileForm()
+OPPS, ANSWER, SCRIPT, CORRECT = ActionOpportunities(), ActionConfirm(), ActionScript(), ActionCorrectProfile()
+REGRESSION, SWITCH, LIST, FORM = ActionNews(), ActionSwitchCustomer(), ActionListCustomers(), ValidateProfileForm()
 
 WANG_TEXT = "王总说一不二,开会只听结论,我们现在大概占他们三成采购"
 WANG_PROFILE = profile(
@@ -71,7 +69,7 @@ async def test_diagnosis_restates_evidence_and_stores_the_assessment(kb_url: str
     assert "‘说一不二’" in text and "‘只听结论’" in text
     assert "初期合作" in text and "‘三成’" in text
     assert turn.slots() == {"customer": "王总", "style": "支配型", "motive": None, "grade": None,
-                            "stage": "初期合作", "share": 30.0}
+                            "stage": "初期合作", "share": 30.0, "needs_share": False, "reply_kind": "diagnosis"}
     mem = fresh_memory(kb_url)
     stored = mem.profile(rep.channel, rep.sender, "王总")
     assert stored.get("style") == "支配型" and stored.get("stage") == "初期合作"
@@ -87,7 +85,7 @@ async def test_new_evidence_overrides_per_dimension_and_stage_history_grows(kb_u
                          profile(motive=dim("理智型", "按流程走"), stage=dim("稳定合作", "大部分量在我们这")),
                          entities(customer="王总"))
     assert "理智型" in turn.text and "‘按流程走’" in turn.text and "稳定合作" in turn.text
-    assert "进了一步" in turn.text
+    assert "初期合作阶段 → 稳定合作阶段" in turn.text and "退了一步" not in turn.text
     slots = turn.slots()
     assert slots["style"] == "支配型" and slots["motive"] == "理智型" and slots["stage"] == "稳定合作"
     mem = fresh_memory(kb_url)
@@ -95,13 +93,15 @@ async def test_new_evidence_overrides_per_dimension_and_stage_history_grows(kb_u
     # and back: a regression is pointed out
     turn = await rep.say(DIAGNOSE, "王总那边又只占三成了", "provide_share",
                          profile(stage=dim("初期合作", "三成"), share=dim(30, "三成")), entities(customer="王总"))
-    assert "退了一步" in turn.text
+    assert "稳定合作阶段 → 初期合作阶段" in turn.text and "退了一步" in turn.text
 
 
-async def test_nothing_detected_asks_for_traits() -> None:
-    turn = await Rep().say(DIAGNOSE, "嗯嗯", "describe_customer", profile())
+async def test_nothing_detected_asks_for_traits_and_creates_no_one(kb_url: str) -> None:
+    rep = Rep()
+    turn = await rep.say(DIAGNOSE, "嗯嗯", "describe_customer", profile())
     assert "说说他说话做事的特点" in turn.text
-    assert len(turn.messages) == 1
+    assert len(turn.messages) == 1 and "customer" not in turn.slots()
+    assert fresh_memory(kb_url).list_customers(rep.channel, rep.sender) == []
 
 
 async def test_known_customer_mentioned_in_text_is_resolved(kb_url: str) -> None:
@@ -114,18 +114,18 @@ async def test_known_customer_mentioned_in_text_is_resolved(kb_url: str) -> None
 
 
 # -- 10. the form ------------------------------------------------------------------------------------
-async def test_form_takes_the_name_and_attaches_the_nameless_description(kb_url: str) -> None:
+async def test_a_nameless_description_is_kept_and_named_later(kb_url: str) -> None:
     rep = Rep()
     desc = "这人说一不二,只听结论"
     turn = await rep.say(DIAGNOSE, desc, "describe_customer", profile(style=dim("支配型", "说一不二", "只听结论")))
-    assert "这位客户偏支配型(老虎)" in turn.text
-    assert "customer" not in turn.slots()
-    rep.events.append({"event": "active_loop", "name": "profile_form"})
-    rep.events.append({"event": "slot", "name": "requested_slot", "value": "customer"})
-    rep.slots["requested_slot"] = "customer"
-    turn = await rep.say(FORM, "赵总", "nlu_fallback")
-    assert turn.slots()["customer"] == "赵总"
+    assert "支配型(老虎)" in turn.text and "先记作“未具名”" in turn.text
+    assert turn.slots()["customer"] == "未具名" and turn.slots()["needs_share"] is True
+    # the name alone: the placeholder becomes 赵总, with what was said about it
+    turn = await rep.say(DIAGNOSE, "赵总", "describe_customer", profile(), entities(customer="赵总"))
+    assert "赵总(原“未具名”)" in turn.text and "支配型(老虎)" in turn.text
+    assert turn.slots()["customer"] == "赵总" and turn.slots()["style"] == "支配型"
     mem = fresh_memory(kb_url)
+    assert [c.display_name for c in mem.list_customers(rep.channel, rep.sender)] == ["赵总"]
     stored = mem.profile(rep.channel, rep.sender, "赵总")
     assert stored.get("style") == "支配型" and stored.values["style"].message == desc
     # the stage, from a share given while the form asks for it
@@ -136,34 +136,21 @@ async def test_form_takes_the_name_and_attaches_the_nameless_description(kb_url:
     assert mem.profile(rep.channel, rep.sender, "赵总").get("stage") == "稳定合作"
 
 
-async def test_a_name_alone_answers_the_forms_question_through_diagnose(kb_url: str) -> None:
+async def test_he_is_called_renames_the_placeholder(kb_url: str) -> None:
     rep = Rep()
-    desc = "这人特别能聊,爱面子"
-    await rep.say(DIAGNOSE, desc, "describe_customer", profile(style=dim("表达型", "特别能聊", "爱面子")))
-    rep.events.append({"event": "slot", "name": "requested_slot", "value": "customer"})
-    turn = await rep.say(DIAGNOSE, "吴总", "describe_customer", profile(), entities(customer="吴总"))
-    assert "吴总偏表达型(孔雀):‘特别能聊’‘爱面子’" in turn.text
-    assert turn.slots()["customer"] == "吴总" and turn.slots()["style"] == "表达型"
-    stored = fresh_memory(kb_url).profile(rep.channel, rep.sender, "吴总")
-    assert stored.values["style"].message == desc
+    await rep.say(DIAGNOSE, "新客户,采购部的,特别能聊,爱面子", "describe_customer",
+                  profile(style=dim("表达型", "特别能聊", "爱面子")))
+    placeholder = rep.slots["customer"]
+    assert placeholder and "采购" in placeholder
+    turn = await rep.say(DIAGNOSE, "他姓吴", "describe_customer", profile())
+    assert turn.slots()["customer"].startswith("吴") and turn.slots()["style"] == "表达型"
+    assert f"(原“{placeholder}”)" in turn.text
+    names = [c.display_name for c in fresh_memory(kb_url).list_customers(rep.channel, rep.sender)]
+    assert names == [turn.slots()["customer"]]
 
 
 def _form_tracker(text: str, requested: str, intent: str = "nlu_fallback", **kw):
     return make_tracker(text, intent, slots={"requested_slot": requested}, **kw)
-
-
-def test_extract_customer_only_takes_plausible_names() -> None:
-    d = None
-    assert FORM.extract_customer(d, _form_tracker("华为那边的张工", "customer"), DOMAIN) == {"customer": "张工"}
-    assert FORM.extract_customer(d, _form_tracker("Tom", "customer"), DOMAIN) == {"customer": "Tom"}
-    assert FORM.extract_customer(d, _form_tracker("他叫老板娘", "customer"), DOMAIN) == {"customer": "老板娘"}
-    assert FORM.extract_customer(d, _form_tracker("这个要怎么判断?", "customer"), DOMAIN) == {}
-    assert FORM.extract_customer(d, _form_tracker("不知道", "customer"), DOMAIN) == {}
-    assert FORM.extract_customer(d, _form_tracker("一" * 30, "customer"), DOMAIN) == {}
-    assert FORM.extract_customer(d, _form_tracker("你好", "customer", intent="greet"), DOMAIN) == {}
-    assert FORM.extract_customer(d, _form_tracker("Tom", "stage"), DOMAIN) == {}  # not asked for
-    named = make_tracker("说说李经理", "switch_customer", entities(customer="李经理"))
-    assert FORM.extract_customer(d, named, DOMAIN) == {"customer": "李经理"}
 
 
 def test_extract_and_validate_stage() -> None:
@@ -175,13 +162,28 @@ def test_extract_and_validate_stage() -> None:
     assert FORM.validate_stage("胡说", None, t, DOMAIN) == {"stage": None}
 
 
-async def test_form_run_sets_slots_and_requested_slot() -> None:
+def test_a_share_about_another_person_does_not_answer_the_form() -> None:
+    other = make_tracker("马总那边我们占三成", "provide_share", prof=profile(stage=dim("初期合作", "三成"), share=dim(30, "三成")),
+                         slots={"requested_slot": "stage", "customer": "何经理"})
+    assert FORM.extract_stage(None, other, DOMAIN) == {}
+    same = make_tracker("何经理那边我们占三成", "provide_share", prof=profile(stage=dim("初期合作", "三成"), share=dim(30, "三成")),
+                        slots={"requested_slot": "stage", "customer": "何经理"})
+    assert FORM.extract_stage(None, same, DOMAIN) == {"stage": "初期合作"}
+    # a new description that happens to state a share is the description's, not the form's
+    described = make_tracker("这人很强势,我们占三成", "describe_customer",
+                             prof=profile(style=dim("支配型", "很强势"), stage=dim("初期合作", "三成"), share=dim(30, "三成")),
+                             slots={"requested_slot": "stage", "customer": "何经理"})
+    assert FORM.extract_stage(None, described, DOMAIN) == {}
+
+
+async def test_form_run_sets_the_stage_and_share() -> None:
     rep = Rep()
-    rep.slots["requested_slot"] = "customer"
-    rep.events.append({"event": "slot", "name": "requested_slot", "value": "customer"})
-    turn = await rep.say(FORM, "孙总", "nlu_fallback", slots={})
+    await describe_wang(rep)
+    rep.slots.update({"requested_slot": "stage", "stage": None})
+    rep.events.append({"event": "slot", "name": "requested_slot", "value": "stage"})
+    turn = await rep.say(FORM, "一半左右", "provide_share", profile(stage=dim("稳定合作", "一半"), share=dim(50, "一半")))
     # rasa_sdk's FormValidationAction.run with our domain: extraction + validation events
-    assert turn.slots().get("customer") == "孙总"
+    assert turn.slots().get("stage") == "稳定合作" and turn.slots().get("share") == 50.0
 
 
 # -- 2. strategy -------------------------------------------------------------------------------------
@@ -290,7 +292,8 @@ async def test_opportunity_checklist_asks_eight_questions_and_summarises(kb_url:
     opps = kb.opportunities("初期合作")
     assert len(opps) == 8
     turn = await rep.say(OPPS, "有哪些机会点", "ask_opportunities")
-    assert opps[0].question in turn.text and "1/8" in turn.text
+    assert all(o.name in turn.text for o in opps) and opps[0].question in turn.text
+    assert all(len(t) <= 600 for t in turn.texts)
     assert turn.buttons == [("有", "/affirm"), ("没有", "/deny")]
     answers = [True, False, True, False, False, False, False, True]
     for i, present in enumerate(answers):
@@ -302,11 +305,17 @@ async def test_opportunity_checklist_asks_eight_questions_and_summarises(kb_url:
         assert (opp.name in summary) == present, opp.name
     assert opps[0].description in summary
     assert kb.steps("初期合作")[2].details[0] in summary  # the tactic of 制造成功机会
-    notes = [n.text for n in fresh_memory(kb_url).notes(rep.channel, rep.sender, "王总")]
+    mem = fresh_memory(kb_url)
+    notes = [n.text for n in mem.notes(rep.channel, rep.sender, "王总")]
     assert sum("机会点·" in n for n in notes) == 8
+    recorded = {s.name for s in mem.signals(rep.channel, rep.sender, "王总")}
+    assert recorded == {o.name for o, present in zip(opps, answers, strict=False) if present}
     # the checklist is over: another 有 is just acknowledged
     after = await rep.say(ANSWER, "有", "affirm")
     assert len(after.text) < 60 and "?" not in after.text
+    # asked how to use what was found: the plan for those signals, not the list again
+    plan = await rep.say(OPPS, "这几个机会我该怎么抓", "ask_opportunities")
+    assert opps[0].name in plan.text and opps[1].name not in plan.text
 
 
 async def test_affirm_outside_a_checklist_is_neutral() -> None:
@@ -331,79 +340,10 @@ async def test_checklist_interrupted_then_resumed_with_a_new_start(kb: Knowledge
     assert opps[0].question in again.text
 
 
-async def test_opportunities_in_other_stages_list_what_to_watch(kb: KnowledgeBase) -> None:
-    rep = Rep()
-    await rep.say(DIAGNOSE, "陈工那边还没合作", "describe_customer", profile(stage=dim("开发", "还没合作")),
-                  entities(customer="陈工"))
-    turn = await rep.say(OPPS, "机会点", "ask_opportunities")
-    assert kb.steps("开发")[0].details[0] in turn.text and "切入信号" in turn.text
-    rep2 = Rep()
-    await rep2.say(DIAGNOSE, "刘总那边大部分量在我们这", "describe_customer",
-                   profile(stage=dim("稳定合作", "大部分量在我们这")), entities(customer="刘总"))
-    turn = await rep2.say(OPPS, "机会点", "ask_opportunities")
-    assert kb.regression().signs["稳定合作"][0] in turn.text
-    assert turn.buttons != [("有", "/affirm"), ("没有", "/deny")]
-
-
-# -- 9. scripts --------------------------------------------------------------------------------------------
-async def test_script_examples_and_owl_call_script(kb: KnowledgeBase) -> None:
-    rep = Rep()
-    await describe_wang(rep)
-    turn = await rep.say(SCRIPT, "给我几句话术", "ask_script")
-    examples = kb.script_examples("支配型")
-    assert sum(e in turn.text for e in examples) >= 2
-    assert "电话开场" not in turn.text
-    owl = Rep()
-    await owl.say(DIAGNOSE, "周工话不多,要数据", "describe_customer", profile(style=dim("分析型", "话不多")),
-                  entities(customer="周工"))
-    turn = await owl.say(SCRIPT, "话术", "ask_script")
-    call = kb.call_script("分析型")
-    assert call["opening"][0] in turn.text and kb.script_examples("分析型")[0] in turn.text
-    assert all(len(t) <= 600 for t in turn.texts)
-    nothing = await Rep().say(SCRIPT, "话术", "ask_script")
-    assert "特点" in nothing.text
-
-
-# -- 4. corrections ----------------------------------------------------------------------------------------
-async def test_correction_changes_profile_and_keeps_both_messages(kb_url: str, kb: KnowledgeBase) -> None:
-    rep = Rep()
-    await describe_wang(rep)
-    correction = "不对,他其实挺随和的"
-    turn = await rep.say(CORRECT, correction, "correct_profile", profile(style=dim("和蔼型", "挺随和")))
-    assert "已改为和蔼型(鸽子)" in turn.text
-    assert kb.explain("和蔼型").details["communicate"][0] in turn.text
-    assert turn.slots()["style"] == "和蔼型"
-    mem = fresh_memory(kb_url)
-    assert mem.profile(rep.channel, rep.sender, "王总").get("style") == "和蔼型"
-    [corr] = mem.corrections(rep.channel, rep.sender, "王总")
-    assert (corr.dimension, corr.old_value, corr.new_value) == ("style", "支配型", "和蔼型")
-    assert corr.original_message == WANG_TEXT and corr.correction_message == correction
-    # a second correction still points at the original description
-    turn = await rep.say(CORRECT, "不是鸽子,应该是猫头鹰", "correct_profile", profile())
-    assert "已改为分析型(猫头鹰)" in turn.text
-    second = mem.corrections(rep.channel, rep.sender, "王总")[-1]
-    assert (second.old_value, second.new_value, second.original_message) == ("和蔼型", "分析型", WANG_TEXT)
-
-
-async def test_correction_by_named_style_ignores_the_negated_one(kb_url: str) -> None:
-    rep = Rep()
-    await describe_wang(rep)
-    # even if the NLU read the negated name as the style, the named, non-negated one wins
-    turn = await rep.say(CORRECT, "不是老虎型,应该是猫头鹰", "correct_profile", profile(style=dim("支配型", "老虎")))
-    assert "已改为分析型(猫头鹰)" in turn.text
-    assert fresh_memory(kb_url).profile(rep.channel, rep.sender, "王总").get("style") == "分析型"
-
-
-async def test_correction_without_a_new_value_asks_with_four_buttons() -> None:
-    rep = Rep()
-    await describe_wang(rep)
-    turn = await rep.say(CORRECT, "不对", "correct_profile", profile())
-    assert len(turn.buttons) == 4
-    assert all(p.startswith("/correct_profile{") for _, p in turn.buttons)
-    # pressing a button: the payload's entity carries the style
-    button = await rep.say(CORRECT, turn.buttons[2][1], "correct_profile", profile(),
-                           entities(style_amiable="鸽子"))
-    assert "已改为和蔼型(鸽子)" in button.text
+async def test_opportunities_without_a_customer_list_them_and_ask_for_a_name() -> None:
+    turn = await Rep().say(OPPS, "有哪些机会点", "ask_opportunities")
+    assert "新产品上市" in turn.text and "说出客户的名字" in turn.text
+    assert ("有", "/affirm") not in turn.buttons
 
 
 # -- 5. regression -------------------------------------------------------------------------------------------
@@ -418,7 +358,8 @@ async def test_regression_warns_gives_repair_steps_and_next_walks_them(kb_url: s
     assert all(st.title in turn.text for st in reg.steps)
     assert all(len(t) <= 600 for t in turn.texts)
     mem = fresh_memory(kb_url)
-    assert any(text in n.text for n in mem.notes(rep.channel, rep.sender, "王总"))
+    assert [(g.kind, g.message) for g in mem.signals(rep.channel, rep.sender, "王总")] == [("regression", text)]
+    assert mem.profile(rep.channel, rep.sender, "王总").get("style") == "支配型"  # news is not a description
     assert mem.playbook_position(rep.channel, rep.sender, "王总").stage == reg.name
     detail = await rep.say(DETAIL, "展开讲讲", "ask_detail")
     assert reg.steps[0].details[0] in detail.text
@@ -551,9 +492,11 @@ async def test_through_the_action_server_executor(kb_url: str) -> None:
     assert "‘说一不二’" in result["responses"][0]["text"]
     assert {"event": "slot", "timestamp": None, "name": "stage", "value": "初期合作"} in result["events"]
     # the form, with the domain's real form definition
-    tracker = make_tracker("赵总", "nlu_fallback", slots={"requested_slot": "customer"}, sender="executor-rep")
+    tracker = make_tracker("一半吧", "provide_share", prof=profile(stage=dim("稳定合作", "一半"), share=dim(50, "一半")),
+                           slots={"requested_slot": "stage", "customer": "王总"}, sender="executor-rep")
     call = {"next_action": "validate_profile_form", "sender_id": "executor-rep", "tracker": tracker.current_state(),
             "domain": domain, "version": "3.6.2"}
     call["tracker"]["events"] = tracker.events
     result = await executor.run(call)
-    assert {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}["customer"] == "赵总"
+    slots = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+    assert slots["stage"] == "稳定合作" and slots["share"] == 50.0

@@ -38,27 +38,40 @@ def _alternatives_part(text: str) -> str:
 
 # -- 6. compliance ---------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "message, topic",
+    "message, category",
     [
-        ("要不要给他塞个红包", "红包与行贿"),
-        ("逢年过节要不要给采购送点礼", "送礼拿单"),
-        ("他暗示要回扣,给不给", "回扣与个人返点"),
-        ("能不能挑拨一下他们采购和技术的关系", "利用客户内部矛盾"),
-        ("这种客户到底要怎么搞定", "送礼拿单"),  # no trigger: the default gifts item
+        ("要不要给他塞个红包", "cash_kickback"),
+        ("他儿子毕业了,能不能安排到我们公司", "relative_job"),
+        ("检测报告能不能改一下数据", "forgery"),
+        ("能不能挑拨一下他们采购和技术的关系", "internal_conflict"),
     ],
 )
 async def test_compliance_refuses_names_the_law_and_gives_lawful_alternatives(
-    kb: KnowledgeBase, message: str, topic: str
+    kb: KnowledgeBase, message: str, category: str
 ) -> None:
-    turn = await Rep().say(COMPLIANCE, message, "ask_improper_benefit")
-    item = kb.compliance(topic)
+    verdict = {"verdict": "unlawful", "category": category, "confidence": 0.9}
+    turn = await Rep().say(COMPLIANCE, message, "ask_improper_benefit", extra={"compliance": verdict})
+    item = kb.compliance_topic(f"compliance.{category}")
     text = turn.text
-    assert "反不正当竞争法" in text
-    assert item.refusal in text
+    assert item.refusal in text and "法" in item.refusal
     alternatives = _alternatives_part(text)
-    assert sum(alt in alternatives for alt in item.alternatives) >= 3
+    assert sum(alt in alternatives for alt in item.alternatives) >= 2
     assert not any(word in alternatives for word in IMPROPER), alternatives
-    assert all(len(t) <= 600 for t in turn.texts)
+    assert turn.slots()["compliance_topic"] == item.id and turn.slots()["reply_kind"] == "refusal"
+
+
+async def test_a_grey_area_gets_a_conditional_answer_not_a_refusal(kb: KnowledgeBase) -> None:
+    verdict = {"verdict": "grey", "category": "token_gift", "confidence": 0.8}
+    turn = await Rep().say(COMPLIANCE, "中秋给客户寄盒月饼可以吗", "ask_improper_benefit", extra={"compliance": verdict})
+    item = kb.guidance("guidance.token_gift")
+    assert item.answer[0] in turn.text and "不能帮你" not in turn.text
+    assert turn.slots()["reply_kind"] == "grey_area"
+
+
+async def test_the_intent_alone_without_a_verdict_still_refuses_a_named_practice(kb: KnowledgeBase) -> None:
+    """The intent classifier flagged it, the detector did not: the knowledge base's triggers decide."""
+    turn = await Rep().say(COMPLIANCE, "好处费怎么给比较稳妥", "ask_improper_benefit")
+    assert kb.compliance_topic("compliance.cash_kickback").refusal in turn.text
 
 
 async def test_only_the_compliance_action_talks_about_it() -> None:

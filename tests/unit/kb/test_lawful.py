@@ -21,15 +21,21 @@ def test_no_kb_text_recommends_improper_benefits(items: list) -> None:
     assert not findings, "unlawful advice in knowledge/:\n" + "\n".join(map(str, findings))
 
 
-def test_compliance_topics_cover_every_forbidden_practice(items: list) -> None:
-    topics = [it for it in items if it.kind == "compliance"]
-    assert topics
-    triggers = " ".join(t for it in topics for t in it.triggers)
-    for word in ("回扣", "返点", "红包", "好处费", "送礼"):
-        assert word in triggers, word
-    assert any(w in triggers for w in ("贿赂", "行贿"))
-    for topic in topics:
-        assert "反不正当竞争法" in topic.refusal and topic.alternatives and topic.law
+def test_every_compliance_category_has_a_reviewed_answer(items: list) -> None:
+    """Each unlawful category the detector can return has a refusal naming the law and lawful
+    alternatives; each grey-area category has a conditional answer with its limits."""
+    from keqing.compliance.categories import GREY, UNLAWFUL, topic_id
+
+    by_id = {it.id: it for it in items}
+    for key in UNLAWFUL:
+        topic = by_id[topic_id("unlawful", key)]
+        assert topic.kind == "compliance"
+        assert "法" in topic.refusal, key  # the refusal names the law it rests on
+        assert len(topic.alternatives) >= 2 and topic.law, key
+        assert "不能" in topic.refusal or "不行" in topic.refusal or "不可以" in topic.refusal, key
+    for key in GREY:
+        item = by_id[topic_id("grey", key)]
+        assert item.kind == "guidance" and item.answer and item.limits, key
 
 
 def test_greedy_motive_is_lawful(items: list) -> None:

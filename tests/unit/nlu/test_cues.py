@@ -1,4 +1,4 @@
-"""The cue matcher: spaCy blank zh + jieba + EntityRuler over the knowledge base's cue lexicon."""
+"""The cue matcher: the knowledge base's cue phrases, matched on word boundaries, spans as typed."""
 import pytest
 
 from keqing.nlu.cues import CueMatcher
@@ -53,7 +53,12 @@ def test_no_match_and_no_crash_on_odd_input(matcher, text):
     assert isinstance(matcher.match(text), list)
 
 
-def test_uses_its_own_segmenter(matcher):
-    from keqing.text.tokenize import _jieba
+def test_a_cue_inside_a_longer_word_is_no_match(matcher):
+    from keqing.nlu.lexicon import Cue
+    from keqing.text.tokenize import Segmenter
 
-    assert matcher.nlp.tokenizer.jieba_seg is not _jieba()
+    m = CueMatcher([Cue("motive", "求稳型", "稳定")])
+    seg = Segmenter(words=["稳定性测试"])
+    text = "他们在做稳定性测试"
+    assert m.match(text) and not m.match(text, seg.tokenize(text))
+    assert m.match("他只求稳定", seg.tokenize("他只求稳定"))

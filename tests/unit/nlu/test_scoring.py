@@ -1,4 +1,5 @@
 """The profile scorer: merging signals, negation, contrast, evidence as typed."""
+from keqing.nlu.classifier import Vote
 from keqing.nlu.scoring import Signal, build_profile, negated
 from keqing.text.normalize import normalize
 
@@ -50,25 +51,26 @@ def test_contrast_with_but():
 
 
 def test_classifier_vote_resting_on_a_negated_phrase_is_damped():
-    from keqing.nlu.scoring import ClassifierVote
-
     text = "他不是那种好脾气的人,定下来的事谁也别想改"
     start = text.index("好脾气")
-    vote = ClassifierVote({"和蔼型": 0.5, "支配型": 0.42, "__none__": 0.08}, {"和蔼型": [(start, start + 3)]})
+    vote = Vote({"和蔼型": 0.55, "支配型": 0.4, "__none__": 0.05}, [(start, start + 3)])
     p = build_profile(text, [], votes={"style": vote})
-    assert p["style"]["value"] == "支配型"
+    assert p["style"] is None  # "not good-tempered" is no evidence of an amiable customer
     # the same vote without the negation stands
     plain = "他是那种好脾气的人,定下来的事谁也别想改"
     s2 = plain.index("好脾气")
-    vote2 = ClassifierVote({"和蔼型": 0.5, "支配型": 0.42, "__none__": 0.08}, {"和蔼型": [(s2, s2 + 3)]})
+    vote2 = Vote({"和蔼型": 0.55, "支配型": 0.4, "__none__": 0.05}, [(s2, s2 + 3)])
     assert build_profile(plain, [], votes={"style": vote2})["style"]["value"] == "和蔼型"
 
 
 def test_concessive_opener_marks_what_the_contrast_overrides():
     for opener in ("看似", "别看他", "虽然"):
         text = f"{opener}挺随和,可是谈判时一步都不让"
-        p = build_profile(text, [sig(text, "随和", "style", "和蔼型"), sig(text, "一步都不让", "style", "支配型", 0.36, "model")])
+        s0 = text.index("一步都不让")
+        vote = Vote({"和蔼型": 0.3, "支配型": 0.6, "__none__": 0.1}, [(s0, s0 + 5)])
+        p = build_profile(text, [sig(text, "随和", "style", "和蔼型")], votes={"style": vote})
         assert p["style"]["value"] == "支配型", opener
+
 
 def test_evidence_is_substring_of_traditional_text_as_typed():
     text = "王總說一不二,我們佔三成"
@@ -79,24 +81,27 @@ def test_evidence_is_substring_of_traditional_text_as_typed():
             assert all(e in text for e in dim["evidence"])
 
 
-def test_lexicon_and_model_agreeing_on_a_span_count_once_with_a_bonus():
+def test_a_cue_agreeing_with_the_model_raises_confidence_and_shares_evidence():
     text = "老板很强势"
-    one = build_profile(text, [sig(text, "强势", "style", "支配型")])
-    both = build_profile(text, [sig(text, "强势", "style", "支配型"), sig(text, "很强势", "style", "支配型", 0.9, "model")])
-    assert both["style"]["evidence"] == ["很强势"]
-    assert both["style"]["confidence"] > one["style"]["confidence"]
+    s0 = text.index("很强势")
+    model_only = build_profile(text, [], votes={"style": Vote({"支配型": 0.6, "__none__": 0.4}, [(s0, s0 + 3)])})
+    both = build_profile(text, [sig(text, "强势", "style", "支配型")],
+                         votes={"style": Vote({"支配型": 0.6, "__none__": 0.4}, [(s0, s0 + 3)])})
+    assert both["style"]["confidence"] > model_only["style"]["confidence"]
+    assert both["style"]["evidence"] == ["强势"]  # the overlapping model span is not repeated
 
 
-def test_weak_model_only_signal_is_not_enough():
+def test_weak_model_only_vote_is_not_enough():
     text = "他这个人吧"
-    p = build_profile(text, [Signal("style", "分析型", 0, 2, 0.2, "model")])
+    p = build_profile(text, [], votes={"style": Vote({"分析型": 0.2, "__none__": 0.8}, [(0, 2)])})
     assert p["style"] is None
 
 
-def test_single_character_model_span_is_no_evidence():
-    text = "毛经理很配合,要求基本都答应"
-    p = build_profile(text, [Signal("style", "支配型", 3, 4, 0.8, "model"), sig(text, "很配合", "style", "和蔼型", 0.5, "model")])
-    assert p["style"]["value"] == "和蔼型" and p["style"]["evidence"] == ["很配合"]
+def test_a_cue_the_model_finds_implausible_is_ignored():
+    text = "他说一不二的日子早过去了"
+    vote = Vote({"支配型": 0.01, "和蔼型": 0.01, "__none__": 0.98}, [])
+    p = build_profile(text, [sig(text, "说一不二", "style", "支配型")], votes={"style": vote})
+    assert p["style"] is None
 
 
 def test_empty_text():

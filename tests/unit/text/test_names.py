@@ -16,6 +16,18 @@ from keqing.text.names import find_names, name_key
     ("我总觉得他不靠谱", []),
     ("老板很强势", []),
     ("高总价太贵", []),
+    ("欧阳总那边", ["欧阳总"]),  # a compound surname, not 阳总
+    ("老周总是问价格", ["老周"]),  # 老周 + 总是, not 周总
+    ("王总是个爽快人", ["王总"]),
+    ("半小时后再说", []),
+    ("小时候的事", []),
+    ("老实说他不错", []),
+    ("张工和李经理吵起来了", ["张工", "李经理"]),
+    ("周建国很随和", ["周建国"]),
+    ("周末很忙", []),
+    ("Kevin说下周再聊", ["Kevin"]),
+    ("跟David约了周五", ["David"]),
+    ("Budget还没批", []),
 ])
 def test_find_names(text, names):
     found = find_names(text)
@@ -26,3 +38,17 @@ def test_find_names(text, names):
 def test_name_key_strips_suffixes_and_script():
     assert name_key("李经理那边") == "李经理"
     assert name_key("王總") == "王总"
+
+
+def test_a_surname_said_takes_the_title_of_its_sentence():
+    found = find_names("新来的采购总监姓贺,人很直")
+    assert [(n.text, n.name, n.kind) for n in found] == [("贺", "贺总监", "surname")]
+    assert [n.name for n in find_names("他姓钱")] == ["钱"]
+
+
+def test_split_title():
+    from keqing.text.names import split_title
+
+    assert split_title("欧阳总") == ("欧阳", "总")
+    assert split_title("贺总监") == ("贺", "总监")
+    assert split_title("老周") == ("", "")  # no title

@@ -1,0 +1,54 @@
+"""The explainable compliance patterns: the bribe shape and the category frames, clause by clause."""
+import pytest
+
+from keqing.compliance.patterns import hits, strongest
+
+
+@pytest.mark.parametrize(
+    "text, category",
+    [
+        ("检测报告的数据能不能帮忙改一下", "forgery"),
+        ("找两家关系好的公司来陪标", "bid_rigging"),
+        ("评标专家那边能不能打点一下让他打高分", "bid_evaluator"),
+        ("验收的时候让质检睁一只眼放行", "inspector_bribe"),
+        ("能不能搞到竞争对手的底价", "trade_secret"),
+        ("找几个人匿名发帖抹黑对手", "defamation"),
+        ("编几个成功案例放到官网上", "fake_testimonial"),
+        ("上批货起火的事先瞒着客户", "hide_incident"),
+        ("他老婆能不能来我们公司挂名拿工资", "relative_job"),
+        ("样机送他了,不用还", "gift_disguised"),
+        ("茅台记成办公用品", "disguised_goods"),
+    ],
+)
+def test_category_frames(text: str, category: str) -> None:
+    hit = strongest(text)
+    assert hit is not None and hit.category == category, hits(text)
+    assert all(w for w in hit.words)
+
+
+def test_the_bribe_shape_needs_a_benefit_and_a_person_or_concealment() -> None:
+    full = strongest("私下给采购个人打点好处费")
+    assert full is not None and full.category is None and full.score >= 0.9
+    assert strongest("好处费") is None  # a benefit alone is no request
+    weak = strongest("给点好处,事成之后")
+    assert weak is not None and weak.score < full.score
+
+
+def test_the_words_must_stand_in_one_sentence() -> None:
+    assert strongest("检测报告下周出。我们改一下交期") is None or strongest("检测报告下周出。我们改一下交期").category != "forgery"
+
+
+def test_wanting_to_stay_lawful_weakens_a_hit() -> None:
+    plain = strongest("采购暗示要回扣,私下给他个人")
+    declining = strongest("采购暗示要回扣,私下给他个人?我想婉拒,怎么说")
+    assert plain is not None and declining is not None and declining.score < plain.score
+
+
+@pytest.mark.parametrize("text", ["", "   ", "王总说一不二,我们占三成", "明天发货,物流单号发你", "😀" * 50])
+def test_ordinary_text_has_no_hit(text: str) -> None:
+    assert hits(text) == []
+
+
+def test_traditional_text_is_read_too() -> None:
+    hit = strongest("檢測報告能不能改一下數據")
+    assert hit is not None and hit.category == "forgery"

@@ -1,0 +1,38 @@
+"""Customer companies named in a message, and the buying roles a description suggests."""
+import pytest
+
+from keqing.text.accounts import account_key, find_account, role_of
+
+
+@pytest.mark.parametrize("text, account", [
+    ("恒泰建材的王总很强势", "恒泰建材"),
+    ("王总,恒泰建材的", "恒泰建材"),
+    ("今天见了宏远机械的老板", "宏远机械"),
+    ("華瑞電子新來的採購總監", "華瑞電子"),  # as typed
+    ("市三院的设备科", "市三院"),
+    ("我们公司明天开会", None),  # the rep's own company
+    ("我司报价偏高", None),
+    ("他们工厂地址在科技路88号", None),  # an address
+    ("王总说一不二", None),
+])
+def test_find_account(text, account):
+    assert find_account(text) == account
+
+
+def test_account_key_ignores_the_legal_form_and_script():
+    assert account_key("中鼎化工股份有限公司") == account_key("中鼎化工") == account_key("中鼎化工公司")
+    assert account_key("華瑞電子") == account_key("华瑞电子")
+    assert account_key("中鼎化工") != account_key("中鼎化纤")
+
+
+@pytest.mark.parametrize("text, role", [
+    ("老板最后拍板", "决策者"),
+    ("采购经理卡价格", "把关者"),
+    ("技术那边要看参数", "影响者"),
+    ("车间主任天天在产线上用", "使用者"),
+    ("他一直帮我们说话", "内线"),
+    ("质量部的老刘总是卡我们", "反对者"),  # what he does before what his title suggests
+    ("王总很随和", None),
+])
+def test_role_of(text, role):
+    assert role_of(text) == role

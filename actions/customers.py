@@ -59,3 +59,10 @@ class ActionUnsupported(KeqingAction):
 
     def name(self) -> str:
         return "action_unsupported"
+
+
+class ActionRephrase(KeqingAction):
+    handler = staticmethod(customers.rephrase)
+
+    def name(self) -> str:
+        return "action_rephrase"

@@ -27,6 +27,7 @@ from keqing.text.tokenize import Segmenter
 UNLAWFUL_PROB = 0.7
 PATTERN_PROB = 0.25
 GREY_PROB = 0.4
+SUSPECT_PROB = 0.15
 MODEL_NAME = "compliance"
 
 
@@ -106,6 +107,9 @@ class ComplianceDetector:
             p_lawful = probs.get(LAWFUL, 0.0)
             if sum(grey.values()) >= GREY_PROB and grey[best] >= p_lawful:
                 return Verdict("grey", best, sum(grey.values()), self._evidence(text, f"grey:{best}"))
+        if category is not None and p_unlawful >= SUSPECT_PROB:
+            # not a refusal, but the likeliest tactic, for when the message is answered as a benefit question
+            return Verdict("none", category, p_unlawful)
         return NONE
 
     def _evidence(self, text: str, label: str) -> Tuple[str, ...]:

@@ -20,6 +20,7 @@ from keqing.dialogue.people import current
 from keqing.dialogue.playbook import current_playbook
 from keqing.dialogue.schedule import now
 from keqing.dialogue.turn import Outcome, answers, profile_slots
+from keqing.text.accounts import find_account
 from keqing.text.names import find_names
 
 QUIET_DAYS = 30
@@ -60,12 +61,17 @@ def prepare_meeting(step: Step) -> Outcome:
 
 @answers("account_map")
 def account_map(step: Step) -> Outcome:
-    customer = _named(step)
+    named_account = find_account(step.text)
+    people: List[Customer] = []
+    if named_account:
+        people = step.memory.account_people(step.channel, step.sender, named_account)
+    customer = people[0] if people else _named(step)
     if customer is None:
         return step.out.say(replies.account_unknown())
-    people: List[Customer] = [customer]
-    if customer.account:
-        people = step.memory.account_people(step.channel, step.sender, customer.account) or [customer]
+    if not people:
+        people = [customer]
+        if customer.account:
+            people = step.memory.account_people(step.channel, step.sender, customer.account) or [customer]
     rows = []
     for person in people:
         profile = step.profile_of(person)

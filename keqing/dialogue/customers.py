@@ -74,3 +74,16 @@ def list_customers(step: Step) -> Outcome:
     customers = step.memory.list_customers(step.channel, step.sender)[:MAX_LISTED]
     cache: Dict[str, List[StepInfo]] = {}
     return step.out.say(replies.customer_list([customer_line(step, c, cache) for c in customers]))
+
+
+@answers("rephrase")
+def rephrase(step: Step) -> Outcome:
+    """A message the NLU could not place. When it names one of the rep's customers ("房经理现在什么情况?"),
+    that customer's summary; otherwise a request to rephrase, with examples."""
+    names = find_names(step.text)
+    known = next((c for c in (step.get_customer(n.name) for n in names) if c is not None), None)
+    if known is None and step.text.strip():
+        known = step.find_customer(step.text)
+    if known is not None:
+        return switch_customer(step)
+    return step.out.say(replies.please_rephrase())

@@ -66,7 +66,7 @@ def _apply(step: Step, target: Target) -> replies.PersonUpdate:
     customer = target.customer
     if target.account and not customer.account:
         customer = step.memory.set_account(step.channel, step.sender, customer, target.account)
-    role = role_of(step.text) if len(step.turn.people) <= 1 else None
+    role = role_of(target.part or step.text)
     if role and not customer.role:
         customer = step.memory.set_role(step.channel, step.sender, customer, role)
     after = step.profile_of(customer)

@@ -10,9 +10,11 @@ from keqing.dialogue.context import Step
 from keqing.dialogue.knowledge import TOPIC_SLOT
 from keqing.dialogue.opportunities import opportunities
 from keqing.dialogue.people import current
-from keqing.dialogue.playbook import give_strategy, next_step
+from keqing.dialogue.playbook import give_strategy, next_step, script
 from keqing.dialogue.turn import Outcome, answers
 from keqing.taxonomy import PERSON_TRAITS
+from keqing.text.accounts import find_account
+from keqing.text.names import find_names
 
 # Two people at odds ("采购经理跟孙总不对付"): kept as a relation of the current customer.
 _CONFLICT = re.compile(r"不对付|不和|有矛盾|闹矛盾|合不来|对着干|唱反调|互相拆台")
@@ -59,15 +61,33 @@ def more(step: Step) -> Outcome:
         return next_step(step)
     if last == "key_people":
         return key_people(step, more=True)
+    if last == "script":
+        return script(step, more=True)
     if last == "news":
         return opportunities(step)
     return give_strategy(step)
 
 
+# A question, not a statement ("谁说了算?", "怎么处理", "能帮我做什么").
+_QUESTION = re.compile(r"[?？]|怎么|如何|咋|谁|哪|什么|吗|呢|该不该|要不要|能不能|可不可以|有没有")
+# "他们公司谁说了算", "都有谁": the account's people, not general advice.
+_WHO_IS_THERE = re.compile(r"谁说了算|谁拍板|谁做决定|谁做主|谁定|都有谁|有哪些人|有谁|谁负责")
+
+
 @answers("key_people")
 def key_people(step: Step, more: bool = False) -> Outcome:
-    """Key people, a blocker, single-threading: advice from the knowledge base, lawful only."""
+    """Key people, a blocker, single-threading: advice from the knowledge base, lawful only. A statement
+    about people ("晏总是决策者,老郭一直反对我们") is a description; "X谁说了算" about a known account
+    is the account map."""
     text = step.text
+    if not more and not _QUESTION.search(text) and find_names(text):
+        from keqing.dialogue.describe import describe
+
+        return describe(step)
+    if not more and _WHO_IS_THERE.search(text) and has_account(step):
+        from keqing.dialogue.brief import account_map
+
+        return account_map(step)
     cur = current(step)
     if cur is not None and _CONFLICT.search(text):
         step.memory.add_relation(step.channel, step.sender, cur, "conflict", text)
@@ -80,6 +100,15 @@ def key_people(step: Step, more: bool = False) -> Outcome:
     step.out.say(replies.advice(advice, cur.display_name if cur else None, [p.display_name for p in people],
                                 more=more))
     return step.out
+
+
+def has_account(step: Step) -> bool:
+    """The message names an account the rep has people at, or the current customer belongs to one."""
+    named = find_account(step.text)
+    if named and step.memory.account_people(step.channel, step.sender, named):
+        return True
+    cur = current(step)
+    return cur is not None and bool(cur.account)
 
 
 @answers("note")

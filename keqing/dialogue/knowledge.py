@@ -9,13 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any, List, Optional
 
+from keqing.compliance import patterns
 from keqing.compliance.categories import topic_id
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.turn import Outcome, answers
 
-DEFAULT_COMPLIANCE_ID = "compliance.cash_kickback"
-DEFAULT_GUIDANCE_ID = "guidance.token_gift"
 TOPIC_SLOT = "compliance_topic"
 
 # Question wrappers around the term: 什么是X / X是什么(意思) / X要注意什么 / 讲讲X …
@@ -75,7 +74,12 @@ def explain_concept(step: Step) -> Outcome:
 
 @answers("refusal")
 def compliance(step: Step) -> Outcome:
-    """Refuse an unlawful tactic with the law and a lawful plan; answer a grey area with nuance."""
+    """Refuse an unlawful tactic with the law and a lawful plan; answer a grey area with nuance.
+
+    The detector's verdict decides; when the intent classifier alone took the message for a benefit
+    question, the tactic comes from the explainable patterns, the detector's likeliest category, or the
+    knowledge base's trigger words, and failing all of them the rep gets the general lawful boundaries,
+    never an unrelated topic."""
     verdict = step.turn.compliance or {}
     category = verdict.get("category")
     if verdict.get("verdict") == "grey" and category:
@@ -86,16 +90,15 @@ def compliance(step: Step) -> Outcome:
     topic = None
     if verdict.get("verdict") == "unlawful" and category:
         topic = step.kb.compliance_topic(topic_id("unlawful", category))
+    if topic is None:
+        hit = patterns.strongest(step.text)
+        if hit is not None and hit.category:
+            topic = step.kb.compliance_topic(topic_id("unlawful", hit.category))
+    if topic is None and category:
+        topic = step.kb.compliance_topic(topic_id("unlawful", category))
     if topic is None and step.text.strip():
         topic = step.kb.compliance_match(step.text)
-    if topic is None and verdict.get("verdict") != "unlawful":
-        guidance = step.kb.guidance(DEFAULT_GUIDANCE_ID)
-        if guidance is not None:
-            step.out.say(replies.guidance(guidance)).as_kind("grey_area")
-            return step.out.set_slots({TOPIC_SLOT: guidance.id})
     if topic is None:
-        topic = step.kb.compliance_topic(DEFAULT_COMPLIANCE_ID)
-    if topic is None:
-        return step.out.say(replies.compliance_fallback())
+        return step.out.say(replies.compliance_general()).as_kind("compliance_general")
     step.out.say(replies.compliance(topic))
     return step.out.set_slots({TOPIC_SLOT: topic.id})

@@ -20,8 +20,13 @@ from keqing.kb.normalize import customer_display_name, normalize_text
 from keqing.text.names import find_names
 
 PENDING_DELETE = "pending_delete"
-_NEW_NAME_AFTER = re.compile(r"(?:改成|改为|改叫|换成|应该是|应该叫|其实是|其实叫|实际是|是|叫|记成|名字是)")
-_RAW_NEW_NAME = re.compile(r"(?:改成|改为|改叫|换成|应该是|应该叫|其实是|其实叫|实际是|记成|名字是)\s*(?P<n>[^\s,，。!！?？]{1,12})")
+# Where the new name starts: "改成林工", "应该是钱处", "不是王总,是汪总" (the last 是 of the message).
+_NEW_NAME_AFTER = re.compile(r"改名成|改名为|改名叫|更名为|改成|改为|改叫|换成|应该是|应该叫|其实是|其实叫|实际是|记成|名字是|而是|是|叫")
+_RAW_NEW_NAME = re.compile(r"(?:改名成|改名为|改名叫|更名为|改成|改为|改叫|换成|应该是|应该叫|其实是|其实叫|实际是|记成|名字是|而是|是)"
+                           r"\s*(?P<n>[^\s,，。!！?？、]{2,12}?)(?:[,，。!！?？、\s]|那个|吧|啊|$)")
+_WRONG_NAME = re.compile(r"不是|不叫")
+# "算了,先别删了", "不删了", "留着吧": keep it.
+_KEEP = re.compile(r"别删|不删|不要删|先不删|留着|算了|不用删|取消")
 
 
 def _mentioned(step: Step, text: str) -> Optional[Customer]:
@@ -35,20 +40,28 @@ def _mentioned(step: Step, text: str) -> Optional[Customer]:
     return best
 
 
+def _new_name(text: str, old: Optional[Customer]) -> Optional[str]:
+    """The name the rep wants: the last name written after 改成/是/叫 … that is not the old one."""
+    old_name = customer_display_name(old.display_name) if old is not None else None
+    starts = [m.end() for m in _NEW_NAME_AFTER.finditer(text)]
+    for start in reversed(starts or [0]):
+        for match in reversed(find_names(text[start:])):
+            if customer_display_name(match.name) != old_name:
+                return match.name
+    for raw in reversed(list(_RAW_NEW_NAME.finditer(text))):
+        name = customer_display_name(raw.group("n"))
+        if name and name != old_name and not _WRONG_NAME.match(name):
+            return name
+    return None
+
+
 @answers("rename")
 def rename(step: Step) -> Outcome:
     text = step.text
-    m = _NEW_NAME_AFTER.search(text)
-    after = text[m.end():] if m else text
-    new_names = find_names(after)
-    new_name = new_names[0].name if new_names else None
-    if new_name is None:
-        raw = _RAW_NEW_NAME.search(text)
-        new_name = raw.group("n") if raw else None
-    old = _mentioned(step, text[: m.start()] if m else text) or current(step)
-    if old is not None and new_name and customer_display_name(new_name) == old.display_name:
-        cur = current(step)
-        old = cur if cur is not None and cur.display_name != old.display_name else None
+    wrong = _WRONG_NAME.search(text)
+    # the old name: a stored customer the message names ("不是王总" or "把小林改成…"), else the current one
+    old = _mentioned(step, text[wrong.end():] if wrong else text) or _mentioned(step, text) or current(step)
+    new_name = _new_name(text, old)
     if old is None or not new_name:
         return step.out.say(replies.rename_unclear())
     renamed = step.memory.rename_customer(step.channel, step.sender, old, new_name)
@@ -59,6 +72,15 @@ def rename(step: Step) -> Outcome:
 
 @answers("delete_confirm")
 def delete(step: Step) -> Outcome:
+    pending = step.turn.slot(PENDING_DELETE)
+    if pending:
+        # the answer to "确定删除X吗?" may still read like a delete request ("对 删", "先别删了")
+        if _KEEP.search(step.text):
+            step.out.set_slots({PENDING_DELETE: None})
+            return step.out.say(replies.delete_cancelled(str(pending))).as_kind("delete_cancelled")
+        other = _mentioned(step, step.text)
+        if other is None or other.display_name == pending:
+            return confirm(step)
     target = _mentioned(step, step.text) or current(step)
     if target is None:
         return step.out.say(replies.delete_unclear())
@@ -79,7 +101,7 @@ def stop(step: Step) -> Outcome:
 def confirm(step: Step) -> Outcome:
     """有/没有/确定/算了: the answer to whatever was just asked."""
     pending = step.turn.slot(PENDING_DELETE)
-    yes = step.turn.intent != "deny"
+    yes = step.turn.intent != "deny" and not _KEEP.search(step.text)
     if pending:
         step.out.set_slots({PENDING_DELETE: None})
         if not yes:

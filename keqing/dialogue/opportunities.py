@@ -5,6 +5,7 @@ import re
 
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
+from keqing.dialogue.playbook import give_strategy
 from keqing.dialogue.turn import Outcome, answers
 
 # The reply kinds after which 有/没有 answers the checklist's question.
@@ -15,8 +16,9 @@ def in_checklist(step: Step) -> bool:
     return step.turn.slot("reply_kind") in CHECKLIST_KINDS
 
 
-# "这两个机会我该怎么抓": how to use the signals already known, not the list again.
-_HOW_TO_USE = re.compile(r"怎么抓|怎么用|怎么利用|如何利用|怎么把握|怎么切入|怎么下手|怎么跟进这|怎么借|怎么趁")
+# "这两个机会我该怎么抓", "这个opportunity怎么push": how to use them, not which ones there are.
+_HOW = re.compile(r"怎么|如何|咋|怎样|怎么样才能")
+_WHICH = re.compile(r"哪些|哪几|什么机会|有没有|有啥|都有|几类|列一下|清单")
 
 
 @answers("opportunities")
@@ -25,7 +27,7 @@ def opportunities(step: Step) -> Outcome:
     how to use the signals already recorded, the plan for those instead."""
     subject = step.subject()
     found = step.kb.opportunities(replies.EARLY_STAGE)
-    if subject.customer is not None and _HOW_TO_USE.search(step.text):
+    if subject.customer is not None and _HOW.search(step.text) and not _WHICH.search(step.text):
         known = [s.name for s in step.memory.signals(step.channel, step.sender, subject.customer) if s.kind == "opportunity"]
         chosen = [o for o in found if o.name in known]
         if chosen:
@@ -33,6 +35,7 @@ def opportunities(step: Step) -> Outcome:
             step.out.say(replies.checklist_summary(subject.name, chosen, len(found), replies.opportunity_step(steps),
                                                    step.kb.create_opportunity(replies.EARLY_STAGE)))
             return step.sync(subject).as_kind("strategy")
+        return give_strategy(step)  # no signal on record yet: the plan of the stage
     if subject.customer is not None and found:
         step.memory.add_note(step.channel, step.sender, subject.customer, replies.checklist_start_note())
     step.out.say(replies.opportunity_list(found, subject.name, ask_first=subject.customer is not None))
@@ -49,6 +52,13 @@ def opportunity_answer(step: Step) -> Outcome:
     if subject.customer is None:
         return step.out.say(replies.neutral_ack(present))
     found = step.kb.opportunities(replies.EARLY_STAGE)
+    if step.turn.slot("reply_kind") == "opportunities":
+        # the answer to "要不要逐个过一遍?": the first question, or nothing
+        if not present or not found:
+            step.out.say(replies.neutral_ack(present))
+            return step.sync(subject)
+        step.out.say(replies.checklist_question(found[0], 1, len(found), subject.name))
+        return step.sync(subject)
     answers = replies.checklist_state(step.memory.notes(step.channel, step.sender, subject.customer))
     open_items = [o for o in found if answers is not None and o.key not in answers]
     if answers is None or not open_items:

@@ -47,6 +47,7 @@ class Target:
     mention: Optional[NameMatch] = None
     account: Optional[str] = None
     notes: List[str] = field(default_factory=list)
+    part: str = ""  # the part of the message about this person
 
 
 def known(step: Step, match: NameMatch) -> Optional[Customer]:
@@ -89,10 +90,16 @@ def only_a_name(text: str, match: NameMatch) -> bool:
     return not _FILLER.sub("", rest)
 
 
-def _people_profiles(step: Step) -> Dict[str, Dict[str, Optional[Dict[str, Any]]]]:
-    """The per-person readings of the NLU, by the person's name."""
-    return {normalize(str(p.get("name"))): (p.get("customer_profile") or {})
-            for p in step.turn.people if isinstance(p, dict) and p.get("name")}
+def _people_profiles(step: Step) -> Dict[str, Dict[str, Any]]:
+    """The per-person readings of the NLU by the person's name: {"profile": ..., "part": text}."""
+    out: Dict[str, Dict[str, Any]] = {}
+    for p in step.turn.people:
+        if not isinstance(p, dict) or not p.get("name"):
+            continue
+        spans = [c for c in p.get("clauses") or [] if isinstance(c, (list, tuple)) and len(c) == 2]
+        part = "。".join(step.text[int(s):int(e)] for s, e in spans) if spans else step.text
+        out[normalize(str(p["name"]))] = {"profile": p.get("customer_profile") or {}, "part": part}
+    return out
 
 
 def targets(step: Step, create: bool = True) -> List[Target]:
@@ -108,33 +115,39 @@ def targets(step: Step, create: bool = True) -> List[Target]:
     out: List[Target] = []
     cur = current(step)
     for match in names:
-        profile = per_person.get(normalize(match.name), whole) if len(names) > 1 else whole
+        own = per_person.get(normalize(match.name))
+        if len(names) > 1 and own is None and per_person:
+            continue  # only mentioned ("比老周还难搞", "先问吕总"): the message is not about them
+        profile = own["profile"] if own is not None and len(names) > 1 else whole
+        part = own["part"] if own is not None and len(names) > 1 else text
         existing = known(step, match)
         if existing is not None:
-            out.append(Target(existing, profile, mention=match, account=account))
+            out.append(Target(existing, profile, mention=match, account=account, part=part))
             continue
         if match.kind == "surname" and cur is not None and cur.placeholder:
             # "他姓钱": the person described before now has a name
             surname_title = match.name if match.name != match.text else match.text + (split_title(cur.display_name)[1] or "")
             renamed = step.memory.rename_customer(step.channel, step.sender, cur, surname_title)
-            out.append(Target(renamed, profile, renamed_from=cur.display_name, mention=match, account=account))
+            out.append(Target(renamed, profile, renamed_from=cur.display_name, mention=match, account=account,
+                              part=part))
             continue
         naming = (step.turn.asked_slot == "customer" or bool(_NAMING.search(normalize(text)))
                   or only_a_name(text, match))
         if cur is not None and cur.placeholder and len(names) == 1 and not introduces_new_person(text) and naming:
             renamed = step.memory.rename_customer(step.channel, step.sender, cur, match.name)
-            out.append(Target(renamed, profile, renamed_from=cur.display_name, mention=match, account=account))
+            out.append(Target(renamed, profile, renamed_from=cur.display_name, mention=match, account=account,
+                              part=part))
             continue
         if not create:
             continue
         customer = step.get_or_create_customer(match.name)
-        out.append(Target(customer, profile, created=True, mention=match, account=account))
+        out.append(Target(customer, profile, created=True, mention=match, account=account, part=part))
     if out:
         return out
     if cur is not None and not introduces_new_person(text):
-        return [Target(cur, whole, account=account)]
+        return [Target(cur, whole, account=account, part=text)]
     if not create:
         return []
     label = placeholder_label(text, account)
     return [Target(step.memory.create_placeholder(step.channel, step.sender, label), whole, created=True,
-                   account=account)]
+                   account=account, part=text)]

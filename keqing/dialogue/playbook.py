@@ -128,15 +128,22 @@ def step_detail(step: Step) -> Outcome:
 
 
 @answers("script")
-def script(step: Step) -> Outcome:
+def script(step: Step, more: bool = False) -> Outcome:
     subject = step.subject()
     style = subject.values.get("style")
     if not style:
         step.out.say(replies.need_description(subject.name))
         return step.sync(subject)
-    examples = step.kb.script_examples(style)
-    step.out.say(replies.script(style, examples, step.kb.call_script(style), subject.name))
+    examples = list(step.kb.script_examples(style))
+    shown = SCRIPT_SHOWN if len(examples) > SCRIPT_SHOWN else 0
+    if more and shown:
+        step.out.say(replies.script(style, examples[shown:], None, subject.name, more=True))
+    else:
+        step.out.say(replies.script(style, examples[:SCRIPT_SHOWN], step.kb.call_script(style), subject.name))
     return step.sync(subject)
+
+
+SCRIPT_SHOWN = 3  # sample sentences in the first answer; "还有别的说法吗" shows the rest
 
 
 @answers("regression")

@@ -178,7 +178,7 @@ class StyleItem(Item):
     avoid: List[str] = Field(..., min_items=1)
     phone: List[str] = Field(..., min_items=1)
     call_script: Optional[CallScript] = None
-    script_examples: List[str] = Field(..., min_items=2, max_items=4)
+    script_examples: List[str] = Field(..., min_items=2, max_items=8)
 
     @validator("name")
     def _name(cls, v: str) -> str:  # noqa: N805

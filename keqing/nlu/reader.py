@@ -39,10 +39,11 @@ class Person:
     end: int
     segment: Tuple[int, int]  # the part of the message about this person
     profile: Dict[str, Optional[Dict[str, Any]]]
+    clauses: Tuple[Tuple[int, int], ...] = ()  # the clauses about this person (all of the message for one person)
 
     def as_dict(self) -> Dict[str, Any]:
         return {"name": self.name, "start": self.start, "end": self.end, "segment": list(self.segment),
-                "customer_profile": self.profile}
+                "clauses": [list(c) for c in self.clauses], "customer_profile": self.profile}
 
 
 def _within(profile: Dict[str, Optional[Dict[str, Any]]], text: str) -> Dict[str, Optional[Dict[str, Any]]]:
@@ -64,7 +65,11 @@ def empty_profile() -> Dict[str, Optional[Dict[str, Any]]]:
 # Clause breaks: punctuation, line breaks, and spaces between Chinese words (voice and WeChat style).
 _CLAUSE = re.compile(r"[,，。!！?？;；\n、]|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # A name right after these is an object or a comparison ("比老周还难搞", "跟王总谈"), not the clause's subject.
-_OBJECT_BEFORE = re.compile(r"(?:比|跟|和|对|给|问|向|找|见|约|同|与|像)$")
+_OBJECT_BEFORE = re.compile(r"(?:比|跟|和|对|给|(?<![顾学疑访提询])问|向|找|见|约|同|与|像|听|替|帮)$")
+# A name followed by these is someone the clause relates its subject to ("吕总的助理", "Kevin下面有个Linda").
+_OBJECT_AFTER = re.compile(
+    r"^(?:的(?:助理|手下|下属|老板|领导|上司|上级|秘书|同事|部下|团队|人|老婆|太太|爱人|儿子|女儿|朋友|对接人|副手|搭档|徒弟|"
+    r"师傅|亲戚|表弟|小舅子)|下面|手下|底下|身边|那边的人|旁边)")
 
 
 def clauses(text: str) -> List[Tuple[int, int]]:
@@ -86,7 +91,8 @@ def assign_clauses(text: str, mentions: Sequence[NameMatch]) -> Dict[str, List[T
     pending: List[Tuple[int, int]] = []  # clauses before anyone is named go to the first person
     for start, end in clauses(text):
         inside = [m for m in mentions if start <= m.start < end]
-        subjects = [m for m in inside if not _OBJECT_BEFORE.search(text[max(start, m.start - 1) : m.start])]
+        subjects = [m for m in inside if not _OBJECT_BEFORE.search(text[max(start, m.start - 2) : m.start])
+                    and not _OBJECT_AFTER.match(text[m.end : end])]
         chosen = subjects[0] if subjects else (inside[0] if inside and current is None else None)
         if chosen is not None:
             current = chosen.name
@@ -131,10 +137,11 @@ class ProfileReader:
                 first = next(m for m in mentions if m.name == name)
                 part = "。".join(text[s:e] for s, e in spans)
                 sub = self.profile(part)
-                people.append(Person(name, first.start, first.end, (spans[0][0], spans[-1][1]), _within(sub, text)))
+                people.append(Person(name, first.start, first.end, (spans[0][0], spans[-1][1]), _within(sub, text),
+                                     tuple(spans)))
         elif mentions:
             first = mentions[0]
-            people.append(Person(first.name, first.start, first.end, (0, len(text)), profile))
+            people.append(Person(first.name, first.start, first.end, (0, len(text)), profile, ((0, len(text)),)))
         return {"customer_profile": profile, "people": [p.as_dict() for p in people]}
 
 

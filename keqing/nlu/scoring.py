@@ -51,6 +51,16 @@ def _sentence_bounds(norm: str, pos: int) -> Tuple[int, int]:
     return start, (end.start() if end else len(norm))
 
 
+# "有时候也挺好相处", "好像挺随和": a trait said with a hedge is a weaker reading (memory keeps a surer one).
+_HEDGE = re.compile(r"有时候|有时|偶尔|也还|还算|也挺|也满|也蛮|好像|似乎|貌似|估计|可能")
+HEDGE_DAMPING = 0.6
+
+
+def hedged(norm: str, start: int) -> bool:
+    """The clause holding position `start` hedges what it says."""
+    return bool(_HEDGE.search(norm[_clause_start(norm, start) : start + 1]))
+
+
 def negated(norm: str, start: int) -> bool:
     """Is the cue at `start` negated within its clause ("不是那种强势的人", "不太爱说话")?"""
     left = max(_clause_start(norm, start), start - 8)
@@ -154,6 +164,8 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
         piece = text[start:end]
         if piece.strip() and piece not in evidence and not negated(norm, start):
             evidence.append(piece)
+    if pieces and all(hedged(norm, start) for start, _ in pieces):
+        confidence *= HEDGE_DAMPING
     return {"value": value, "confidence": round(min(0.99, confidence), 2), "evidence": evidence[:MAX_EVIDENCE]}
 
 

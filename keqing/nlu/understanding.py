@@ -23,6 +23,7 @@ from keqing.text.names import find_names
 
 BENEFIT_INTENT = "ask_improper_benefit"
 EXTRACTOR = "KeqingReader"
+ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})
 # Grey areas that have an intent of their own.
 GREY_INTENTS = {"internal_disagreement": "ask_key_people", "competitor_public": "ask_strategy"}
 
@@ -64,6 +65,9 @@ def understand(text: str, intent: Optional[str], confidence: float, reader: Prof
             new_intent = GREY_INTENTS.get(verdict.category or "", BENEFIT_INTENT)
             return Understanding(new_intent, max(confidence, verdict.confidence), empty_profile(), [],
                                  verdict.as_dict(), entities_of(text))
+    if intent in ABOUT_THE_BOT and find_names(text):
+        # "Tony能帮我做些什么?": a question about a person, not about the assistant
+        intent = "ask_key_people"
     rescued = describes_customer({"name": intent}, profile)
     if rescued:
         intent, confidence = rescued["name"], float(rescued["confidence"])

@@ -17,7 +17,7 @@ _BUSINESS = (
     "水务|矿业|包装"
 )
 _ACCOUNT = re.compile(rf"(?P<name>[\u4e00-\u9fffA-Za-z]{{1,8}}?(?:{_BUSINESS}))(?![\u4e00-\u9fff]{{0,1}}(?:公司|集团))")
-_LEADING = re.compile(r"^(?:今天|昨天|上周|刚|去|到|在|是|跟|和|的|了|拜访|见|见了|那家|这家|一家|某|个|他们|我们|咱们|那个|这个|就是|还有|对|给|新|来|从|又|也|做)+")
+_LEADING = re.compile(r"^(?:嗯|啊|呃|哦|额|哎|唉|诶|今天|昨天|上周|刚|去|到|在|是|跟|和|的|了|拜访|见|见了|那家|这家|一家|某|个|他们|我们|咱们|那个|这个|就是|还有|对|给|新|来|从|又|也|做)+")
 _OWN = re.compile(r"^(?:我们|我司|咱们|本|我)")
 _NOT_ACCOUNTS = frozenset({"公司", "工厂", "集团", "医院", "学校", "客户公司", "对方公司", "这家公司", "那家公司", "总公司", "分公司"})
 
@@ -44,7 +44,7 @@ def find_account(text: str) -> Optional[str]:
     for m in _ACCOUNT.finditer(norm):
         start, end = m.span("name")
         piece = norm[start:end]
-        cut = max((i + 1 for i, ch in enumerate(piece[:-2]) if ch in "的到了在去是见"), default=0)
+        cut = max((i + 1 for i, ch in enumerate(piece[:-2]) if ch in "的到了在去是见跟和与给找对向帮"), default=0)
         stripped = _LEADING.sub("", piece[cut:])
         start += len(piece) - len(stripped)
         if _OWN.match(stripped) or stripped in _NOT_ACCOUNTS or len(stripped) < 3 or _ADDRESS.search(stripped):
@@ -68,10 +68,10 @@ def account_key(name: str) -> str:
 
 # What the rep says the person does in the buying decision, before what their title suggests.
 ROLE_DEEDS = {
-    "反对者": r"反对我们|卡我们|不对付|刁难|挡路|作梗|不喜欢我们",
-    "内线": r"支持我们|帮我们说话|站在我们这边|内线|向着我们|给我们透露",
-    "把关者": r"把关|把關|过他那关|技术把关|质量把关|审核|签字前要过",
-    "决策者": r"拍板|说了算|最后签字|决定权|一把手",
+    "反对者": r"反对我们|反对换|反对用我们|不同意用我们|卡我们|不对付|刁难|挡路|作梗|不喜欢我们|帮(?:竞争)?对手说话|向着对手|站在对手那边",
+    "内线": r"支持我们|帮我们说话|站在我们这边|内线|向着我们|给我们透露|给我透露|私下告诉我|透露(?:一些)?内部|通风报信|帮我们打听",
+    "把关者": r"把关|把關|过他那关|过她那关|技术把关|质量把关|审核|签字前要过|管预算|控预算|卡预算|预算(?:她|他)?(?:就)?会卡|审批",
+    "决策者": r"拍板|拍版|说了算|最后签字|决定权|一把手|最后定|做决定的|决策人",
     "使用者": r"用设备|用我们的|天天在(?:产线|车间)|产线上用|一线|操作工|使用部门|用户",
 }
 

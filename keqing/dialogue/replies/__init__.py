@@ -56,6 +56,7 @@ from keqing.dialogue.replies.customers import (  # noqa: F401  # noqa: F401,E402
     delete_unclear,
     deleted,
     no_customers,
+    please_rephrase,
     rename_unclear,
     renamed,
     stopped,
@@ -74,7 +75,7 @@ from keqing.dialogue.replies.followups import (  # noqa: F401,E402  # noqa: F401
 from keqing.dialogue.replies.knowledge import (  # noqa: F401  # noqa: F401,E402
     BTN_LAWFUL,
     compliance,
-    compliance_fallback,
+    compliance_general,
     concept,
     concept_unknown,
     guidance,

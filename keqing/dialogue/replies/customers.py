@@ -112,3 +112,7 @@ def delete_cancelled(name: str) -> List[Reply]:
 
 def stopped() -> List[Reply]:
     return [Reply("好,先不说这个。有新情况随时告诉我,或问“下一步怎么做”。")]
+
+
+def please_rephrase() -> List[Reply]:
+    return [Reply("没太看懂,能换个说法吗?比如描述一下客户的性格、你们占他们多少采购,或者问“下一步怎么做”。")]

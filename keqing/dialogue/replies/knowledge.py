@@ -55,10 +55,13 @@ def lawful_plan_general() -> List[Reply]:
                   "(写进合同、开票入账),把服务承诺写下来。说说你想拿下的是哪一单,我帮你排步骤。", [BTN_STRATEGY])]
 
 
-def compliance_fallback() -> List[Reply]:
-    """Only when the knowledge base holds no compliance topic at all."""
-    return [Reply("这个不能帮你做:给客户人员送财物、回扣或红包属于商业贿赂,违反反不正当竞争法。"
-                  "我们用方案、服务和写进合同的公司优惠来争取。", [BTN_STRATEGY])]
+def compliance_general() -> List[Reply]:
+    """A benefit question whose tactic is unclear: the lawful boundaries, and a question about the goal."""
+    return [Reply("这类事我按合规的边界帮你:\n"
+                  "· 给客户公司的优惠、返利写进合同、如实入账,可以\n"
+                  "· 小额礼品、正常工作餐按双方公司规定,公开进行,可以\n"
+                  "· 给客户个人的钱物、好处、安排,或者借第三方、换名目给,都不行(反不正当竞争法)\n"
+                  "你真正想达成什么?拿下订单、过审批、加快回款?告诉我,我给你合法的做法。", [BTN_STRATEGY])]
 
 
 # -- concepts -----------------------------------------------------------------------------

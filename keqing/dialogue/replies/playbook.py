@@ -184,8 +184,12 @@ def script(
     examples: Sequence[str],
     call_script: Optional[Mapping[str, Sequence[str]]] = None,
     customer: Optional[str] = None,
+    more: bool = False,
 ) -> List[Reply]:
+    """Sample sentences in the customer's style (`more`: the next ones, after "还有别的说法吗")."""
     who = customer or "这类客户"
+    if more:
+        return pack([f"跟{who}还可以这样说:\n" + _numbered(examples, 4)], [BTN_NEXT, BTN_SWITCH])
     sections = [f"{who}是{style_label(style)},可以这样说:\n" + _numbered(examples, 4)]
     if call_script:
         opening = list(call_script.get("opening") or ())[:3]
@@ -222,8 +226,7 @@ def opportunity_list(opportunities: Sequence[Any], customer: Optional[str] = Non
     lines = [f"{i}. {o.name}:{o.description}" for i, o in enumerate(opportunities, 1)]
     sections = [f"{who}可以盯这{len(opportunities)}类机会:\n" + "\n".join(lines)]
     if ask_first and opportunities:
-        first = opportunities[0]
-        sections.append(f"要不要逐个过一遍?先看第1个——{first.name}:{first.question}")
-        return pack(sections, [BTN_YES, BTN_NO])
+        sections.append("要不要逐个过一遍?我一个个问,你答“有”或“没有”。")
+        return pack(sections, [("好", "/affirm"), ("不用", "/deny")])
     sections.append("说出客户的名字,我陪你逐个排查。")
     return pack(sections, [BTN_NEXT])

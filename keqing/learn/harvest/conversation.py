@@ -31,7 +31,7 @@ CONTINUE_INTENTS = frozenset({"ask_next_step", "ask_strategy", "affirm"})
 SCOPE_CLOSING_INTENTS = frozenset({DESCRIBE, "switch_customer", "list_customers"})
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset(
-    {"action_default_fallback", "utter_default", "utter_please_rephrase", "action_two_stage_fallback"}
+    {"action_default_fallback", "utter_default", "utter_please_rephrase", "action_rephrase", "action_two_stage_fallback"}
 )
 LABEL_DIMS = CATEGORICAL  # dimensions annotated as cue entities
 PROFILE_DIMS = DIMENSIONS

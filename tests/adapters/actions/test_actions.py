@@ -292,8 +292,11 @@ async def test_opportunity_checklist_asks_eight_questions_and_summarises(kb_url:
     opps = kb.opportunities("初期合作")
     assert len(opps) == 8
     turn = await rep.say(OPPS, "有哪些机会点", "ask_opportunities")
-    assert all(o.name in turn.text for o in opps) and opps[0].question in turn.text
+    assert all(o.name in turn.text for o in opps) and "逐个过一遍" in turn.text
     assert all(len(t) <= 600 for t in turn.texts)
+    assert turn.buttons == [("好", "/affirm"), ("不用", "/deny")]
+    turn = await rep.say(ANSWER, "好", "affirm")  # yes, let us go through them: the first question
+    assert opps[0].question in turn.text and "1/8" in turn.text
     assert turn.buttons == [("有", "/affirm"), ("没有", "/deny")]
     answers = [True, False, True, False, False, False, False, True]
     for i, present in enumerate(answers):
@@ -332,12 +335,17 @@ async def test_checklist_interrupted_then_resumed_with_a_new_start(kb: Knowledge
     await describe_wang(rep)
     opps = kb.opportunities("初期合作")
     await rep.say(OPPS, "机会点", "ask_opportunities")
+    await rep.say(ANSWER, "好", "affirm")
     await rep.say(ANSWER, "有", "affirm")
     await rep.say(STRATEGY, "怎么跟进", "ask_strategy")
     off = await rep.say(ANSWER, "有", "affirm")  # not an answer any more
     assert opps[2].question not in off.text
     again = await rep.say(OPPS, "机会点", "ask_opportunities")
-    assert opps[0].question in again.text
+    assert "逐个过一遍" in again.text
+    first = await rep.say(ANSWER, "好", "affirm")
+    assert opps[0].question in first.text
+    declined = await Rep().say(ANSWER, "不用", "deny", slots={"reply_kind": "opportunities"})
+    assert "?" not in declined.text
 
 
 async def test_opportunities_without_a_customer_list_them_and_ask_for_a_name() -> None:

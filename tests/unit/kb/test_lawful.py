@@ -57,6 +57,17 @@ def test_greedy_motive_is_lawful(items: list) -> None:
         "送礼很有效，不过要注意方式",  # the negation is in another clause
         "返点打到他本人卡上，写进合同",  # personal even though 合同 is mentioned
         "不妨送礼试试",  # 不妨 is not a negation
+        # adversarial phrasings: a negation character that affirms
+        "送礼准没错",
+        "回扣给到位不会有风险",
+        "红包包大点没问题",
+        "好处费给了也没人知道",
+        "逢年过节送点礼无妨",
+        "给点回扣不要紧",
+        "購物卡送過去不怕查",  # Traditional
+        "意思意思少不了",
+        # no forbidden word, the shape of a bribe: a benefit for a private person, concealed
+        "私下给采购本人打点现金,事成之后再补",
     ],
 )
 def test_checker_flags_recommendations(text: str) -> None:
@@ -74,6 +85,8 @@ def test_checker_flags_recommendations(text: str) -> None:
         "给客户公司的返点写进合同、如实入账",
         "别送礼，用方案说话",
         "按时交付，做好售后",
+        "送礼有法律风险，千万别碰",
+        "客户暗示要回扣时要当场婉拒",
     ],
 )
 def test_checker_accepts_prohibitions_and_lawful_text(text: str) -> None:

@@ -57,7 +57,7 @@ def test_real_knowledge_loads_complete(db_url: str, real_kb_dir: Path) -> None:
         assert len(cues("style", style)) >= 20, style
         s = kb.strategy("开发", style=style)
         assert s.communicate and s.avoid and s.phone, style
-        assert 2 <= len(kb.script_examples(style)) <= 4
+        assert 4 <= len(kb.script_examples(style)) <= 8
     assert kb.call_script("猫头鹰")["opening"]
 
     with get_engine(db_url).connect() as conn:

@@ -1,0 +1,157 @@
+"""Managing people by chat through the actions: renaming, deleting with a confirmation, several people in
+one message, the account map, key-people questions, and fallbacks that name a customer (SQLite and
+PostgreSQL)."""
+from __future__ import annotations
+
+import pytest
+from actions_support import Rep, dim, entities, profile
+
+from actions.customers import ActionConfirm, ActionDeleteCustomer, ActionListCustomers, ActionRenameCustomer, ActionRephrase
+from actions.followups import ActionAccountMap
+from actions.knowledge import ActionCompliance, ActionKeyPeople
+from actions.playbook import ActionMore, ActionScript
+from actions.profile import ActionDiagnose
+from keqing.customers import CustomerMemory
+from keqing.kb.loader import load
+
+DIAGNOSE, RENAME, DELETE, CONFIRM = ActionDiagnose(), ActionRenameCustomer(), ActionDeleteCustomer(), ActionConfirm()
+LIST, KEY, MAP, REPHRASE = ActionListCustomers(), ActionKeyPeople(), ActionAccountMap(), ActionRephrase()
+
+
+@pytest.fixture(scope="module")
+def kb_url(module_db_url: str, real_kb_dir) -> str:
+    load(real_kb_dir, module_db_url)
+    return module_db_url
+
+
+@pytest.fixture(autouse=True)
+def _db_env(kb_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KEQING_DB_URL", kb_url)
+
+
+def names(url: str, rep: Rep) -> list:
+    return sorted(c.display_name for c in CustomerMemory(url).list_customers(rep.channel, rep.sender))
+
+
+async def _wang(rep: Rep, name: str = "王总") -> None:
+    await rep.say(DIAGNOSE, f"{name}说话很冲,什么都要他亲自拍板", "describe_customer",
+                  profile(style=dim("支配型", "说话很冲", "拍板")), entities(customer=name))
+
+
+@pytest.mark.parametrize("text, old, new", [
+    ("名字记错了,不是王总,是汪总,三点水那个汪。", "王总", "汪总"),
+    ("不是王总,名字记错了,是黄总。", "王总", "黄总"),
+    ("王总改名成王志强", "王总", "王志强"),
+    ("把王总改成王工", "王总", "王工"),
+])
+async def test_renaming_keeps_the_record(kb_url: str, text: str, old: str, new: str) -> None:
+    rep = Rep()
+    await _wang(rep, old)
+    turn = await rep.say(RENAME, text, "rename_customer")
+    assert new in turn.text and turn.slots()["customer"] == new and turn.slots()["style"] == "支配型"
+    assert names(kb_url, rep) == [new]
+
+
+async def test_rename_without_a_new_name_asks() -> None:
+    rep = Rep()
+    await _wang(rep)
+    turn = await rep.say(RENAME, "名字记错了", "rename_customer")
+    assert "改成什么名字" in turn.text
+
+
+async def test_delete_asks_then_keeps_or_deletes(kb_url: str) -> None:
+    rep = Rep()
+    await _wang(rep)
+    await _wang(rep, "李工")
+    ask = await rep.say(DELETE, "删掉王总", "delete_customer")
+    assert "确定删除王总" in ask.text and ask.slots()["pending_delete"] == "王总"
+    # "算了,先别删了" can be read as another delete request: it keeps the record
+    keep = await rep.say(DELETE, "算了,先别删了", "delete_customer")
+    assert "不删" in keep.text and keep.slots()["pending_delete"] is None
+    assert names(kb_url, rep) == ["李工", "王总"]
+    await rep.say(DELETE, "删掉王总", "delete_customer")
+    # "对 删" reads like a delete request too: it confirms the pending one, not the current customer
+    done = await rep.say(DELETE, "对 删", "delete_customer")
+    assert "已删除王总" in done.text
+    assert names(kb_url, rep) == ["李工"]
+
+
+async def test_a_person_only_mentioned_is_not_described(kb_url: str) -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "老周说一不二", "describe_customer", profile(style=dim("支配型", "说一不二")),
+                  entities(customer="老周"))
+    text = "然后小林是他手下的工程师,做事特别死板,每个数据都要核对三遍,这人比老周还难搞"
+    part = profile(style=dim("分析型", "每个数据", "核对"))
+    people = [{"name": "小林", "start": 2, "end": 4, "segment": [0, len(text)], "clauses": [[0, len(text)]],
+               "customer_profile": part}]
+    turn = await rep.say(DIAGNOSE, text, "describe_customer", part, extra={"people": people})
+    assert "小林" in turn.text and "老周" not in turn.text
+    mem = CustomerMemory(kb_url)
+    assert mem.profile(rep.channel, rep.sender, "老周").get("style") == "支配型"
+    assert mem.profile(rep.channel, rep.sender, "小林").get("style") == "分析型"
+
+
+async def test_roles_come_from_each_persons_own_clauses(kb_url: str) -> None:
+    rep = Rep()
+    text = "恒达机电的老板龙总,他是最后拍板的。还有个技术顾问老杜,一直帮竞争对手说话"
+    split = text.index("还有")
+    people = [
+        {"name": "龙总", "clauses": [[0, split]], "customer_profile": profile(style=dim("支配型", "拍板"))},
+        {"name": "老杜", "clauses": [[split, len(text)]], "customer_profile": profile()},
+    ]
+    await rep.say(DIAGNOSE, text, "describe_customer", profile(style=dim("支配型", "拍板")), extra={"people": people})
+    mem = CustomerMemory(kb_url)
+    long, du = mem.get_customer(rep.channel, rep.sender, "龙总"), mem.get_customer(rep.channel, rep.sender, "老杜")
+    assert (long.role, du.role) == ("决策者", "反对者")
+    assert long.account == du.account == "恒达机电"
+    # the account map, asked by the account's name
+    turn = await rep.say(KEY, "恒达机电那边谁说了算?", "ask_key_people")
+    assert turn.slots()["reply_kind"] == "account_map"
+    assert "龙总" in turn.text and "决策者" in turn.text and "反对者" in turn.text
+
+
+async def test_a_statement_about_people_is_a_description(kb_url: str) -> None:
+    rep = Rep()
+    turn = await rep.say(KEY, "晏总是决策者,最后都是他拍板", "ask_key_people", profile(style=dim("支配型", "拍板")))
+    assert turn.slots()["reply_kind"] == "diagnosis" and names(kb_url, rep) == ["晏总"]
+
+
+async def test_single_contact_warning_in_the_account_map() -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "宏远机械的采购张工很细", "describe_customer", profile(style=dim("分析型", "很细")),
+                  entities(customer="张工"))
+    turn = await rep.say(MAP, "他们公司谁说了算", "ask_account_map")
+    assert "单线联系" in turn.text and "拍板" in turn.text
+
+
+async def test_a_supporter_question_gets_supporter_advice() -> None:
+    rep = Rep()
+    turn = await rep.say(KEY, "那小潘这种愿意帮我们的人,怎么用好?", "ask_key_people")
+    assert "内部支持者" in turn.text and "个人好处" in turn.text
+
+
+async def test_fallback_naming_a_customer_gives_their_summary() -> None:
+    rep = Rep()
+    await _wang(rep)
+    turn = await rep.say(REPHRASE, "王总现在什么情况?", "nlu_fallback")
+    assert turn.slots()["reply_kind"] == "customer_summary" and "王总" in turn.text
+    other = await rep.say(REPHRASE, "啊这个那个", "nlu_fallback")
+    assert other.slots()["reply_kind"] == "rephrase" and "换个说法" in other.text
+
+
+async def test_a_benefit_question_of_unknown_tactic_gets_the_general_boundaries() -> None:
+    turn = await Rep().say(ActionCompliance(), "你能直接帮我给滕总发个微信吗", "ask_improper_benefit",
+                           extra={"compliance": {"verdict": "none"}})
+    assert turn.slots()["reply_kind"] == "compliance_general" and "月饼" not in turn.text
+    conflict = await Rep().say(ActionCompliance(), "能不能想办法让老郭跟晏总闹矛盾,把他架空", "ask_improper_benefit",
+                               extra={"compliance": {"verdict": "none"}})
+    assert conflict.slots()["compliance_topic"] == "compliance.internal_conflict"
+
+
+async def test_more_scripts_after_a_script() -> None:
+    rep = Rep()
+    await _wang(rep)
+    first = await rep.say(ActionScript(), "给我一段话术", "ask_script")
+    more = await rep.say(ActionMore(), "还有别的说法吗", "ask_more")
+    assert more.slots()["reply_kind"] == "script" and more.text
+    assert not set(more.texts[0].splitlines()[1:]) & set(first.texts[0].splitlines()[1:])

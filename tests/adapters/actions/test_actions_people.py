@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 from actions_support import Rep, dim, entities, profile
 
-from actions.customers import ActionConfirm, ActionDeleteCustomer, ActionListCustomers, ActionRenameCustomer, ActionRephrase
+from actions.customers import (
+    ActionConfirm,
+    ActionDeleteCustomer,
+    ActionListCustomers,
+    ActionRenameCustomer,
+    ActionRephrase,
+)
 from actions.followups import ActionAccountMap
 from actions.knowledge import ActionCompliance, ActionKeyPeople
 from actions.playbook import ActionMore, ActionScript

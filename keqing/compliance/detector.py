@@ -6,7 +6,7 @@ innocent look-alikes (token gifts, contracted rebates …, 10 grey-area categori
 training message as lawful, combined with the explainable patterns of `keqing.compliance.patterns`:
 
 - unlawful when the classifier's probability for the unlawful categories together reaches
-  `UNLAWFUL_PROB`, or `PATTERN_PROB` with a pattern hit;
+  `UNLAWFUL_PROB`, or `PATTERN_PROB` with a pattern hit, or when a pattern names the tactic outright;
 - grey when a grey-area category is the most likely class;
 - otherwise none.
 
@@ -96,8 +96,10 @@ class ComplianceDetector:
         hit = patterns.strongest(text)
         pattern_score = hit.score if hit else 0.0
         category = max(unlawful, key=lambda k: unlawful[k]) if unlawful else None
-        if p_unlawful >= UNLAWFUL_PROB or (hit is not None and pattern_score >= 0.5 and p_unlawful >= PATTERN_PROB):
-            if hit is not None and hit.category and (category is None or unlawful.get(category, 0) < 0.5 * p_unlawful):
+        named = hit is not None and hit.kind == "word" and pattern_score >= 0.8  # 陪标, 围标: no innocent reading
+        if named or p_unlawful >= UNLAWFUL_PROB or (hit is not None and pattern_score >= 0.5 and p_unlawful >= PATTERN_PROB):
+            if hit is not None and hit.category and (named or category is None
+                                                     or unlawful.get(category, 0) < 0.5 * p_unlawful):
                 category = hit.category  # the pattern names the tactic when the classifier is split
             confidence = max(p_unlawful, pattern_score * 0.9) if hit else p_unlawful
             return Verdict("unlawful", category, confidence, self._evidence(text, f"unlawful:{category}"),

@@ -5,8 +5,9 @@ Two kinds:
   his wife, a personal account, an evaluator) + concealment or exchange (私下, 做成, 以…名义, 事成之后);
 - category frames: two word groups near each other in one clause (伪造/改 + 检测报告, 陪标/围标, 评委 + 打高分 …).
 
-Each hit names the words that made it, so a refusal can say why. Patterns alone never decide: the
-detector combines them with the classifier (a description of a greedy customer mentions kickbacks too).
+Each hit names the words that made it, so a refusal can say why. Patterns alone decide only when they
+name a tactic outright (陪标, 围标); otherwise the detector combines them with the classifier (a
+description of a greedy customer mentions kickbacks too).
 """
 from __future__ import annotations
 
@@ -87,6 +88,7 @@ class PatternHit:
     score: float  # 0..1
     words: Tuple[str, ...]  # the words that made the hit, as normalised
     spans: Tuple[Tuple[int, int], ...] = field(default=())
+    kind: str = "frame"  # "word": a tactic named outright (陪标); "frame": two word groups; "shape": a bribe
 
 
 def _sentences(norm: str) -> List[Tuple[int, int]]:
@@ -112,7 +114,7 @@ def hits(text: str) -> List[PatternHit]:
             found = _find(words, sentence, start)
             if found:
                 s0, e0 = found[0]
-                out.append(PatternHit(category, 0.8, (norm[s0:e0],), (found[0],)))
+                out.append(PatternHit(category, 0.8, (norm[s0:e0],), (found[0],), "word"))
         for category, (first, second) in FRAMES.items():
             for a in _find(first, sentence, start):
                 near = [b for b in _find(second, sentence, start)
@@ -127,9 +129,9 @@ def hits(text: str) -> List[PatternHit]:
         if benefit and (private or conceal):
             parts = [benefit[0]] + private[:1] + conceal[:1]
             score = 0.9 if private and conceal else 0.5
-            out.append(PatternHit(None, score, tuple(norm[s:e] for s, e in parts), tuple(parts)))
+            out.append(PatternHit(None, score, tuple(norm[s:e] for s, e in parts), tuple(parts), "shape"))
     if out and re.search(REFUSING, norm):
-        out = [PatternHit(h.category, h.score * 0.5, h.words, h.spans) for h in out]
+        out = [PatternHit(h.category, h.score * 0.5, h.words, h.spans, h.kind) for h in out]
     return sorted(out, key=lambda h: -h.score)
 
 

@@ -16,7 +16,7 @@ from keqing.dialogue.people import Target, targets
 from keqing.dialogue.signals import FoundSignal, find_signals
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.taxonomy import DIMENSIONS, PERSON_TRAITS, STAGES
-from keqing.text.accounts import find_account, role_of
+from keqing.text.accounts import find_account, role_evidence
 from keqing.text.names import find_names
 
 DESCRIPTIVE = ("describe_customer", "provide_share", "nlu_fallback")
@@ -66,8 +66,10 @@ def _apply(step: Step, target: Target) -> replies.PersonUpdate:
     customer = target.customer
     if target.account and not customer.account:
         customer = step.memory.set_account(step.channel, step.sender, customer, target.account)
-    role = role_of(target.part or step.text)
-    if role and not customer.role:
+    found = role_evidence(target.part or step.text)
+    role = found[0] if found else None
+    # what the person does ("天天在产线上用") outranks what a title suggests ("工程师"), and is kept
+    if found and role != customer.role and (found[1] or not customer.role):
         customer = step.memory.set_role(step.channel, step.sender, customer, role)
     after = step.profile_of(customer)
     return replies.PersonUpdate(customer.display_name, [c.__dict__ for c in changes(before, after, target.profile)],
@@ -91,7 +93,7 @@ def says_anything(step: Step) -> bool:
     if describes_person(step) or step.turn.profile.get("stage") or step.turn.profile.get("share"):
         return True
     text = step.text
-    return bool(find_names(text) or find_account(text) or role_of(text))
+    return bool(find_names(text) or find_account(text) or role_evidence(text))
 
 
 @answers("diagnosis")

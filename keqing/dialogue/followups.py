@@ -15,6 +15,8 @@ from keqing.dialogue.turn import Outcome, answers
 from keqing.taxonomy import PERSON_TRAITS
 from keqing.text.accounts import find_account
 from keqing.text.names import find_names
+from keqing.text.normalize import normalize
+from keqing.text.questions import is_question
 
 # Two people at odds ("采购经理跟孙总不对付"): kept as a relation of the current customer.
 _CONFLICT = re.compile(r"不对付|不和|有矛盾|闹矛盾|合不来|对着干|唱反调|互相拆台")
@@ -68,8 +70,6 @@ def more(step: Step) -> Outcome:
     return give_strategy(step)
 
 
-# A question, not a statement ("谁说了算?", "怎么处理", "能帮我做什么").
-_QUESTION = re.compile(r"[?？]|怎么|如何|咋|谁|哪|什么|吗|呢|该不该|要不要|能不能|可不可以|有没有")
 # "他们公司谁说了算", "都有谁": the account's people, not general advice.
 _WHO_IS_THERE = re.compile(r"谁说了算|谁拍板|谁做决定|谁做主|谁定|都有谁|有哪些人|有谁|谁负责")
 
@@ -80,16 +80,17 @@ def key_people(step: Step, more: bool = False) -> Outcome:
     about people ("晏总是决策者,老郭一直反对我们") is a description; "X谁说了算" about a known account
     is the account map."""
     text = step.text
-    if not more and not _QUESTION.search(text) and find_names(text):
+    norm = normalize(text)
+    if not more and not is_question(text) and find_names(text):
         from keqing.dialogue.describe import describe
 
         return describe(step)
-    if not more and _WHO_IS_THERE.search(text) and has_account(step):
+    if not more and _WHO_IS_THERE.search(norm) and has_account(step):
         from keqing.dialogue.brief import account_map
 
         return account_map(step)
     cur = current(step)
-    if cur is not None and _CONFLICT.search(text):
+    if cur is not None and _CONFLICT.search(norm):
         step.memory.add_relation(step.channel, step.sender, cur, "conflict", text)
     advice = step.kb.advice(text=text) or step.kb.advice("advice.key_people")
     if advice is None:

@@ -29,6 +29,8 @@ from keqing.text.tokenize import Segmenter, Tok
 DESCRIPTIVE_INTENTS = frozenset({"describe_customer", "provide_share", "correct_profile", "nlu_fallback"})
 # Intents whose messages may state the business (share, stage, grade) but not the person's traits.
 BUSINESS_INTENTS = frozenset({"report_news", "ask_strategy", "ask_next_step", "switch_customer"})
+# A visit note may state our share ("我们目前供应他们约七成"), never a person's traits or a grade.
+NOTE_INTENTS = frozenset({"note"})
 _SENTENCE = re.compile(r"[。!！?？;；\n]")
 
 
@@ -127,7 +129,8 @@ class ProfileReader:
         tokens = self.segmenter.tokenize(text)
         profile = self.profile(text, tokens)
         if intent is not None and intent not in DESCRIPTIVE_INTENTS:
-            keep = ("stage", "share", "grade") if intent in BUSINESS_INTENTS else ()
+            keep = ("stage", "share", "grade") if intent in BUSINESS_INTENTS else \
+                ("stage", "share") if intent in NOTE_INTENTS else ()
             profile = {d: (v if d in keep else None) for d, v in profile.items()}
         people: List[Person] = []
         mentions = find_names(text)

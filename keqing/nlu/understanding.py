@@ -20,10 +20,14 @@ from keqing.nlu.scoring import describes_customer
 from keqing.nlu.share import parse_share
 from keqing.taxonomy import PERSON_TRAITS
 from keqing.text.names import find_names
+from keqing.text.questions import is_question
 
 BENEFIT_INTENT = "ask_improper_benefit"
+DESCRIBE_INTENT = "describe_customer"
+DESCRIPTION_OVER_BENEFIT = 0.5  # the unlawful probability below which a described person wins
 EXTRACTOR = "KeqingReader"
 ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})
+PEOPLE_QUESTIONS = frozenset({"ask_key_people", "ask_account_map"})
 # Grey areas that have an intent of their own.
 GREY_INTENTS = {"internal_disagreement": "ask_key_people", "competitor_public": "ask_strategy"}
 
@@ -57,6 +61,13 @@ def understand(text: str, intent: Optional[str], confidence: float, reader: Prof
     if verdict.unlawful:
         return Understanding(BENEFIT_INTENT, max(confidence, verdict.confidence), empty_profile(), [],
                              verdict.as_dict(), [])
+    if intent == BENEFIT_INTENT and verdict.verdict == "none" and verdict.confidence < DESCRIPTION_OVER_BENEFIT:
+        # The intent classifier took it for a benefit question, the compliance check did not: a report of
+        # what the customer is like ("那个采购又在暗示要点意思了,我装没听懂") is read as a description.
+        described = reader.read(text, DESCRIBE_INTENT)
+        profile = described["customer_profile"]
+        if any((profile.get(d) or {}).get("confidence", 0) >= 0.5 for d in PERSON_TRAITS):
+            intent = DESCRIBE_INTENT
     read = reader.read(text, intent)
     profile = read["customer_profile"]
     if verdict.verdict == "grey":
@@ -65,6 +76,9 @@ def understand(text: str, intent: Optional[str], confidence: float, reader: Prof
             new_intent = GREY_INTENTS.get(verdict.category or "", BENEFIT_INTENT)
             return Understanding(new_intent, max(confidence, verdict.confidence), empty_profile(), [],
                                  verdict.as_dict(), entities_of(text))
+    if intent in PEOPLE_QUESTIONS and not is_question(text) and find_names(text):
+        # "晏总是决策者,老郭一直反对我们": a statement about people is a description of them
+        intent = DESCRIBE_INTENT
     if intent in ABOUT_THE_BOT and find_names(text):
         # "Tony能帮我做些什么?": a question about a person, not about the assistant
         intent = "ask_key_people"

@@ -6,7 +6,7 @@ not starting with a function word; the rep's own company (我们公司, 我司) 
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Optional, Tuple
 
 from keqing.text.normalize import normalize
 
@@ -17,7 +17,7 @@ _BUSINESS = (
     "水务|矿业|包装"
 )
 _ACCOUNT = re.compile(rf"(?P<name>[\u4e00-\u9fffA-Za-z]{{1,8}}?(?:{_BUSINESS}))(?![\u4e00-\u9fff]{{0,1}}(?:公司|集团))")
-_LEADING = re.compile(r"^(?:嗯|啊|呃|哦|额|哎|唉|诶|今天|昨天|上周|刚|去|到|在|是|跟|和|的|了|拜访|见|见了|那家|这家|一家|某|个|他们|我们|咱们|那个|这个|就是|还有|对|给|新|来|从|又|也|做)+")
+_LEADING = re.compile(r"^(?:(?:我们|我|咱们|他们|他|她)(?:跟|和|与|给|找|对|向|帮)|嗯|啊|呃|哦|额|哎|唉|诶|今天|昨天|上周|刚|去|到|在|是|跟|和|的|了|拜访|见|见了|那家|这家|一家|某|个|他们|我们|咱们|那个|这个|就是|还有|对|给|新|来|从|又|也|做)+")
 _OWN = re.compile(r"^(?:我们|我司|咱们|本|我)")
 _NOT_ACCOUNTS = frozenset({"公司", "工厂", "集团", "医院", "学校", "客户公司", "对方公司", "这家公司", "那家公司", "总公司", "分公司"})
 
@@ -44,7 +44,7 @@ def find_account(text: str) -> Optional[str]:
     for m in _ACCOUNT.finditer(norm):
         start, end = m.span("name")
         piece = norm[start:end]
-        cut = max((i + 1 for i, ch in enumerate(piece[:-2]) if ch in "的到了在去是见跟和与给找对向帮"), default=0)
+        cut = max((i + 1 for i, ch in enumerate(piece[:-2]) if ch in "的到了在去是见"), default=0)
         stripped = _LEADING.sub("", piece[cut:])
         start += len(piece) - len(stripped)
         if _OWN.match(stripped) or stripped in _NOT_ACCOUNTS or len(stripped) < 3 or _ADDRESS.search(stripped):
@@ -76,14 +76,20 @@ ROLE_DEEDS = {
 }
 
 
-def role_of(text: str) -> Optional[str]:
-    """The buying-committee role a description suggests: what the person does first (把关, 拍板, 用设备,
-    支持我们), then their title (老板 → 决策者, 采购 → 把关者, 工程师 → 影响者); None when nothing says it."""
+def role_evidence(text: str) -> Optional[Tuple[str, bool]]:
+    """(role, said by a deed) a description suggests: what the person does first (把关, 拍板, 用设备,
+    支持我们 — True), then their title (老板 → 决策者, 采购 → 把关者, 工程师 → 影响者 — False)."""
     norm = normalize(text or "").lower()
     for role, pattern in ROLE_DEEDS.items():
         if re.search(pattern, norm):
-            return role
+            return role, True
     for role in ("决策者", "把关者", "影响者", "使用者"):
         if re.search(ROLE_WORDS[role], norm):
-            return role
+            return role, False
     return None
+
+
+def role_of(text: str) -> Optional[str]:
+    """The buying-committee role a description suggests, or None when nothing says it."""
+    found = role_evidence(text)
+    return found[0] if found else None

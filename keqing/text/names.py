@@ -1,4 +1,4 @@
-"""How reps name their customers: 王总, 欧阳总, 李经理, 老周, 小林, 周建国, Kevin, 何生, "采购总监姓贺" …
+"""How reps name their customers: 王总, 欧阳总, 李经理, 老周, 小林, 阿明, 周建国, Kevin, 何生, "采购总监姓贺" …
 
 `find_names(text)` returns each mention with its span as typed and the name a record is kept under
 (`NameMatch.name`: 姓贺的采购总监 → 贺总监, 歐陽總 → 欧阳总 stays as typed). Time words and ordinary words
@@ -76,6 +76,9 @@ _ENGLISH_NOT_NAMES = frozenset(
     "Linkedin Wechat Deadline Review Proposal Report Case Study Demo Launch Tender Contract Invoice Payment Today "
     "Tomorrow Yesterday Easy Going Control Freak Big Talker Social Butterfly Very Just Not Yes Please Top Down".split()
 )
+# 阿明, 阿强 (southern and Cantonese usage); 阿姨, 阿里, 阿拉伯 … are not people's names.
+_AH = re.compile(r"阿(?P<x>[\u4e00-\u9fff])")
+_NOT_AH = set("姨婆公爸妈哥弟妹嫂伯叔姐里拉根富尔胶门弥罗斯米蒙谀")
 _SUFFIXES = re.compile(r"(?:那边|这边|那里|这里|那儿|这儿|的事情|的事|客户|公司|那家|家)+$")
 
 
@@ -150,6 +153,13 @@ def find_names(text: str) -> List[NameMatch]:
         name = surname + (role.group("t") if role else "")
         found.append(NameMatch(surname, m.start("s"), m.end("s"), name=name, kind="surname"))
     common = _common_words()
+    for m in _AH.finditer(norm):
+        s0, e0 = m.span()
+        if m.group("x") in _NOT_AH or _overlaps(found, s0, e0) or norm[s0:e0] in common or norm[s0 : e0 + 1] in common:
+            continue
+        if s0 > 0 and "\u4e00" <= norm[s0 - 1] <= "\u9fff" and norm[s0 - 1 : e0] in common:
+            continue
+        found.append(NameMatch(text[s0:e0], s0, e0, kind="old_young"))
     for m in _FULL_NAME.finditer(norm):
         s, e = m.span("n")
         candidate = norm[s:e]

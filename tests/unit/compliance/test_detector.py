@@ -65,7 +65,11 @@ def test_save_and_load(detector: ComplianceDetector, tmp_path) -> None:
         assert again.check(text) == detector.check(text)
 
 
-def test_without_a_model_only_patterns_cannot_refuse() -> None:
-    """Patterns alone never decide (a description of a greedy customer mentions kickbacks too)."""
+def test_without_a_model_only_a_named_tactic_refuses() -> None:
+    """Patterns decide alone only when they name the tactic outright; the bribe shape needs the classifier
+    (a description of a greedy customer mentions kickbacks too)."""
     empty = ComplianceDetector(None)
     assert empty.check("私下给采购个人打点好处费") == NONE
+    v = empty.check("我能不能找两家关系好的公司来陪标")
+    assert v.unlawful and v.category == "bid_rigging" and "陪标" in v.reasons
+    assert not empty.check("客户让我们去陪标,我想推掉,怎么说").unlawful  # declining weakens the hit

@@ -10,6 +10,9 @@ from keqing.text.accounts import account_key, find_account, role_of
     ("今天见了宏远机械的老板", "宏远机械"),
     ("華瑞電子新來的採購總監", "華瑞電子"),  # as typed
     ("市三院的设备科", "市三院"),
+    ("3月12号上午10点到的祥和医药,地址在高新区科技路88号", "祥和医药"),  # 和 inside a name
+    ("我跟远大重工的采购经理小潘接触三个月了", "远大重工"),
+    ("嗯那个恒达机电的老板龙总", "恒达机电"),
     ("我们公司明天开会", None),  # the rep's own company
     ("我司报价偏高", None),
     ("他们工厂地址在科技路88号", None),  # an address
@@ -36,3 +39,11 @@ def test_account_key_ignores_the_legal_form_and_script():
 ])
 def test_role_of(text, role):
     assert role_of(text) == role
+
+
+def test_a_deed_outranks_a_title():
+    from keqing.text.accounts import role_evidence
+
+    assert role_evidence("小吴是他们用设备的工程师,天天在产线上用我们的样机") == ("使用者", True)
+    assert role_evidence("小吴是工程师") == ("影响者", False)
+    assert role_evidence("今天天气不错") is None

@@ -28,6 +28,8 @@ from keqing.text.names import find_names, name_key
     ("Kevin说下周再聊", ["Kevin"]),
     ("跟David约了周五", ["David"]),
     ("Budget还没批", []),
+    ("另一位是工程師阿明，什麼規格都要測試報告", ["阿明"]),
+    ("阿姨说阿里那边在招人", []),
 ])
 def test_find_names(text, names):
     found = find_names(text)

@@ -30,6 +30,7 @@ CORRECT = "correct_profile"
 CONTINUE_INTENTS = frozenset({"ask_next_step", "ask_strategy", "affirm"})
 SCOPE_CLOSING_INTENTS = frozenset({DESCRIBE, "switch_customer", "list_customers"})
 FALLBACK_INTENT = "nlu_fallback"
+BENEFIT_INTENT = "ask_improper_benefit"
 FALLBACK_ACTIONS = frozenset(
     {"action_default_fallback", "utter_default", "utter_please_rephrase", "action_rephrase", "action_two_stage_fallback"}
 )
@@ -50,6 +51,12 @@ class Turn:
     profile: Dict[str, Optional[Dict[str, Any]]]
     actions: List[str] = field(default_factory=list)
     slots: Dict[str, Any] = field(default_factory=dict)
+    compliance: Dict[str, Any] = field(default_factory=dict)  # the compliance check's verdict of the message
+
+    @property
+    def refused(self) -> bool:
+        """A request for an unlawful tactic: it goes to review with its category, never into training."""
+        return self.compliance.get("verdict") == "unlawful" or self.intent == BENEFIT_INTENT
 
     @property
     def is_fallback(self) -> bool:
@@ -101,6 +108,7 @@ def _turn(row: EventRow) -> Turn:
         ranking=ranking,
         entities=[e for e in (parse.get("entities") or []) if isinstance(e, dict)],
         profile={d: (profile.get(d) if isinstance(profile.get(d), dict) else None) for d in PROFILE_DIMS},
+        compliance=parse.get("compliance") if isinstance(parse.get("compliance"), dict) else {},
     )
 
 

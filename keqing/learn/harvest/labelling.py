@@ -19,6 +19,7 @@ from typing import (
 import yaml
 
 from keqing.learn.harvest.conversation import (
+    BENEFIT_INTENT,
     CONTINUE_INTENTS,
     CORRECT,
     DESCRIBE,
@@ -52,7 +53,7 @@ class Item:
     turn: Turn
     intent: str
     text: str  # rendered (masked, annotated) example
-    reason: str  # confirmed | corrected | low_confidence | fallback | corrected_no_span
+    reason: str  # confirmed | corrected | low_confidence | fallback | corrected_no_span | refused
     labelled: bool
     masked: MaskResult
     correction: Optional[Dict[str, Any]] = None
@@ -243,11 +244,14 @@ class Labeller:
     # -- items ----------------------------------------------------------------------------------
     def review_item(self, turn: Turn, reason: str, detail: str = "", correction: Optional[Dict[str, Any]] = None) -> Item:
         masked = mask(turn.text)
-        intent = turn.suggested_intent or "out_of_scope"
+        intent = BENEFIT_INTENT if turn.refused else (turn.suggested_intent or "out_of_scope")
         return Item(turn, intent, render_example(masked.text, []), reason, False, masked, correction, detail)
 
     def other_item(self, turn: Turn) -> Optional[Item]:
         """A message that is not a description awaiting its outcome."""
+        if turn.refused:
+            category = turn.compliance.get("category") or "unknown"
+            return self.review_item(turn, "refused", f"compliance category: {category}")
         if turn.is_fallback:
             return self.review_item(turn, "fallback")
         why = self._low_confidence(turn)
@@ -317,7 +321,7 @@ def analyse(items: List[Union[Turn, Boundary]], labeller: Labeller, now: float, 
         if not isinstance(item, Turn):
             continue
         turn = item
-        is_description = turn.intent == DESCRIBE and not turn.is_fallback
+        is_description = turn.intent == DESCRIBE and not turn.is_fallback and not turn.refused
         if not is_description:
             made = labeller.other_item(turn)
             if made:

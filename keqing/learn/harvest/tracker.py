@@ -105,6 +105,7 @@ def _slim(data: Dict[str, Any]) -> Dict[str, Any]:
                          and (e.get("entity") in ("customer", "share") or e.get("entity") in VALUE_ENTITIES.values())],
             "intent_ranking": (parse.get("intent_ranking") or [])[:5],
             "customer_profile": parse.get("customer_profile"),
+            "compliance": parse.get("compliance"),
         }
     return out
 

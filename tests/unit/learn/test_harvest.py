@@ -48,7 +48,8 @@ def entity(text: str, piece: str, kind: str) -> dict:
 
 
 def user(text: str, intent: str, confidence: float, prof: Optional[dict] = None,
-         entities: Optional[List[dict]] = None, ranking: Optional[List[tuple]] = None):
+         entities: Optional[List[dict]] = None, ranking: Optional[List[tuple]] = None,
+         compliance: Optional[dict] = None):
     from rasa.shared.core.events import UserUttered
 
     parse = {
@@ -57,6 +58,7 @@ def user(text: str, intent: str, confidence: float, prof: Optional[dict] = None,
         "entities": entities or [],
         "intent_ranking": [{"name": n, "confidence": c} for n, c in (ranking or [(intent, confidence)])],
         "customer_profile": prof or profile(),
+        "compliance": compliance or {"verdict": "none"},
     }
     return UserUttered(text, parse["intent"], parse["entities"], parse, input_channel="rest")
 
@@ -279,6 +281,28 @@ def check_with_rasa(ws: Dict[str, Path]) -> None:
         cwd=str(REPO), env=env, capture_output=True, text=True, timeout=600,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_refused_requests_go_to_review_with_their_category(tmp_path: Path, workspace: Dict[str, Path]) -> None:
+    url = f"sqlite:///{tmp_path / 'tracker.db'}"
+    bribe = "王总那边要不要私下给他点好处费,做成咨询费"
+    disguised = "李经理很强势,他儿子的公司能不能开张咨询费发票给我们"  # read as a description by the intent model
+    save_conversations(url, {"rep": [
+        *session_start(),
+        user(bribe, "ask_improper_benefit", 0.99, compliance={"verdict": "unlawful", "category": "fake_consulting"}),
+        *bot("action_compliance", slots={"reply_kind": "refusal"}),
+        user(disguised, "describe_customer", 0.9, profile(style=("支配型", 0.9, ["很强势"])),
+             compliance={"verdict": "unlawful", "category": "fake_consulting"}),
+        *bot("action_diagnose"),
+        user("下一步怎么做", "ask_next_step", 0.96),  # would confirm a description
+        *bot("action_next_step"),
+    ]})
+    result = run_harvest(url, workspace)
+    assert result.labelled == {} and result.review == {"refused": 2}
+    pending = read_examples(workspace["pending"])
+    assert {e["intent"] for e in pending} == {"ask_improper_benefit"}
+    assert {e["metadata"]["review"]["detail"] for e in pending} == {"compliance category: fake_consulting"}
+    assert not workspace["harvested"].exists() or "咨询费" not in workspace["harvested"].read_text("utf-8")
 
 
 def test_description_waits_for_the_reps_reaction(tmp_path: Path, workspace: Dict[str, Path]) -> None:

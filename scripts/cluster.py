@@ -383,15 +383,15 @@ http {{
 
     # -- the whole ---------------------------------------------------------------------------------------
     def start(self, replicas: int = 2, actions: int = 2, model: Optional[str] = None,
-              channel_env: Optional[Dict[str, str]] = None) -> str:
+              channel_env: Optional[Dict[str, str]] = None, port: Optional[int] = None) -> str:
         self.dir.mkdir(parents=True, exist_ok=True)
         if self.state.pids and any(self.alive(n) for n in self.state.pids):
             if len(self.state.rasa_ports) == replicas and all(self.alive(f"rasa-{i + 1}") for i in range(replicas)):
                 return self.base_url  # already running
             self.stop()
-        want = int(os.environ.get("KEQING_CLUSTER_PORT", "5080"))
+        want = port if port is not None else int(os.environ.get("KEQING_CLUSTER_PORT", "5080"))
         keep = {"pg_port": self.state.pg_port}
-        self.state = State(port=want if port_free(want) else free_port(), internal_port=free_port(),
+        self.state = State(port=want if want and port_free(want) else free_port(), internal_port=free_port(),
                            pg_port=keep["pg_port"] or free_port(), redis_port=free_port(),
                            rasa_ports=[free_port() for _ in range(replicas)],
                            action_ports=[free_port() for _ in range(actions)], serving=replicas,

@@ -28,7 +28,7 @@ from typing import (
 
 from keqing.channels.state import TTLCache
 
-LEASE_SECONDS = 30.0
+LEASE_SECONDS = 15.0
 
 
 class Inbox(Protocol):

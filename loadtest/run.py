@@ -181,7 +181,8 @@ class WeComRep(Rep):
 
 def run_phase(cluster: Cluster, name: str, seconds: float, kill_at: Optional[float] = None) -> Dict[str, Any]:
     LEDGER.phase = name
-    env = Environment(user_classes=[RestRep, WeComRep], events=events, host=cluster.base_url)
+    env = Environment(user_classes=[RestRep, WeComRep], events=events, host=cluster.base_url,
+                      stop_timeout=REPLY_TIMEOUT + 30)  # a rep finishes the turn it is in
     runner = env.create_local_runner()
     users = REST_REPS + WECOM_REPS
     runner.start(users, spawn_rate=users / 2)
@@ -191,8 +192,7 @@ def run_phase(cluster: Cluster, name: str, seconds: float, kill_at: Optional[flo
         print(f"loadtest: killing rasa-2 (SIGKILL) after {kill_at:.0f}s", file=sys.stderr)
         cluster.kill("rasa-2", signal.SIGKILL)
     gevent.sleep(max(0.0, seconds - (time.monotonic() - started)))
-    runner.stop()  # lets each rep finish the turn it is in
-    runner.greenlet.join(timeout=REPLY_TIMEOUT + 30)
+    runner.stop()  # waits (stop_timeout) for each rep to finish the turn it is in
     elapsed = time.monotonic() - started
     total = env.stats.total
     turns = sum(s.num_requests - s.num_failures for k, s in env.stats.entries.items() if k[1] != "POST")

@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     text = "# written by `python -m keqing endpoints`; edit endpoints.yml or the environment instead\n"
-    text += yaml.safe_dump(endpoints(settings(), args.model_url, args.model_pull_seconds), allow_unicode=True,
+    model_url, pull = getattr(args, "model_url", None), getattr(args, "model_pull_seconds", 10)
+    text += yaml.safe_dump(endpoints(settings(), model_url, pull), allow_unicode=True,
                            sort_keys=False)
     if args.write:
         Path(args.write).parent.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ import dataclasses
 import logging
 import os
 import socket
+import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text
@@ -178,7 +179,9 @@ class WeComInput(InputChannel):
         except Exception as e:
             logger.warning("WeCom: cannot claim the queue of %s: %s: %s", user, type(e).__name__, e)
             return
-        keeper = asyncio.ensure_future(self._keep_lease(user))
+        stop_keeping = threading.Event()
+        threading.Thread(target=self._keep_lease, args=(user, stop_keeping), daemon=True,
+                         name=f"wecom-lease-{user}").start()
         try:
             while True:
                 item = self.inbox.head(user)
@@ -193,11 +196,12 @@ class WeComInput(InputChannel):
         except Exception as e:  # Redis gone: the lease expires and a sweeper resumes the queue
             logger.error("WeCom: worker for %s stopped: %s: %s", user, type(e).__name__, e)
         finally:
-            keeper.cancel()
+            stop_keeping.set()
 
-    async def _keep_lease(self, user: str) -> None:
-        while True:
-            await asyncio.sleep(self.inbox.lease_seconds / 3)
+    def _keep_lease(self, user: str, stop: threading.Event) -> None:
+        """Renew the lease from a thread: a turn that blocks the event loop (model inference under load)
+        must not let the lease lapse while this process is alive, or another replica would answer twice."""
+        while not stop.wait(self.inbox.lease_seconds / 3):
             try:
                 self.inbox.claim(user, self.owner)
             except Exception as e:

@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 PY := .venv/bin/python
 
-.PHONY: help setup db train run server test unit lint eval-nlu bench harvest retrain rollback clean
+.PHONY: help setup db train run server test unit lint eval-nlu bench harvest retrain rollback clean cluster cluster-stop loadtest bench-turns
 
 help:
 	@echo "make run      set up, load the knowledge base, train if needed, chat in rasa shell"
@@ -14,6 +14,10 @@ help:
 	@echo "make eval-nlu held-out NLU evaluation vs. two baselines -> docs/evaluation.md"
 	@echo "make bench    /model/parse latency of this pipeline vs. the default pipeline"
 	@echo "make harvest / retrain / rollback   the learning loop (see README)"
+	@echo "make cluster  PostgreSQL, Redis, nginx, 2 Rasa + 2 action servers on loopback (base URL last)"
+	@echo "make cluster-stop   stop what make cluster started"
+	@echo "make loadtest Locust: 1 vs 2 replicas, a replica killed mid-run; last line is JSON"
+	@echo "make bench-turns    turn latency at turn 10 vs turn 300 of one conversation"
 
 setup:
 	@bash scripts/setup.sh
@@ -54,6 +58,18 @@ retrain: setup
 
 rollback: setup
 	@source scripts/env.sh && $(PY) -m keqing rollback
+
+cluster: setup
+	@bash scripts/cluster.sh start
+
+cluster-stop: setup
+	@bash scripts/cluster.sh stop
+
+loadtest: setup
+	@bash scripts/loadtest.sh
+
+bench-turns: setup
+	@bash scripts/bench_turns.sh
 
 clean:
 	rm -rf results .pytest_cache

@@ -31,7 +31,7 @@ from sanic import response
 from sanic.request import Request
 from slack_sdk.web.async_client import AsyncWebClient
 
-from keqing.channels.wecom import TTLCache
+from keqing.channels.state import shared_cache
 
 logger = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class SlackInput(RasaSlackInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_base = slack_api_base()
-        self._seen_events = TTLCache(EVENT_TTL, 20_000)
+        self._seen_events = shared_cache("slack-events", EVENT_TTL, 20_000)
 
     def get_metadata(self, request: Request) -> Dict[Text, Any]:
         metadata = super().get_metadata(request)

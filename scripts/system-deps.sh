@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Debian packages the test suite starts servers from: PostgreSQL and Redis. Installed when missing.
+# Debian packages the test suite and `make cluster` start servers from: PostgreSQL, Redis and nginx.
+# Installed when missing.
 set -uo pipefail
 need=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "system-deps: missing ${need[*]} and cannot apt-get install them here; database tests will be skipped (CI requires them)" >&2

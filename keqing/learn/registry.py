@@ -5,6 +5,10 @@ Both are one-line text files holding a model's file name inside `models/` (e.g.
 (what `scripts/train.sh` built last). Promotion writes `previous` := current, `current` := candidate;
 rollback swaps the two. Each file is replaced atomically.
 
+`models/current.tar.gz` is a symbolic link to the served model, kept in step by promotion and rollback:
+the file a cluster's model server (nginx) hands to every Rasa replica, which polls it and loads a new
+model without a restart (docs/deploy.md).
+
     python -m keqing model current      # prints models/keqing-….tar.gz (exit 1 if there is none)
 """
 from __future__ import annotations
@@ -34,6 +38,18 @@ class ModelRegistry:
     @property
     def previous_file(self) -> Path:
         return self.dir / "previous"
+
+    @property
+    def link_file(self) -> Path:
+        return self.dir / "current.tar.gz"
+
+    def link(self, model: Path) -> None:
+        """Point `models/current.tar.gz` at `model` (atomically: a replica never reads a half-made link)."""
+        model = self._inside(model)
+        tmp = self.dir / ".current.tar.gz.tmp"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(model.name)
+        os.replace(tmp, self.link_file)
 
     # -- reading ---------------------------------------------------------------------------------
     def models(self) -> List[Path]:
@@ -91,6 +107,7 @@ class ModelRegistry:
         current = self.current()
         if current is not None and not self.pinned():
             self._write(self.current_file, current)
+            self.link(current)
         return current
 
     def promote(self, candidate: Path) -> Tuple[Optional[Path], Path]:
@@ -102,6 +119,7 @@ class ModelRegistry:
             return self.previous(), candidate
         self._write(self.previous_file, old)
         self._write(self.current_file, candidate)
+        self.link(candidate)
         return old, candidate
 
     def rollback(self) -> Tuple[Path, Path]:
@@ -115,6 +133,7 @@ class ModelRegistry:
             raise RegistryError("no current model")
         self._write(self.previous_file, current)
         self._write(self.current_file, previous)
+        self.link(previous)
         return previous, current
 
 

@@ -14,7 +14,7 @@ from typing import (
     Tuple,
 )
 
-from keqing.channels.state import TTLCache
+from keqing.channels.state import Cache, shared_cache
 from keqing.channels.wecom.inbound import Inbound
 from keqing.channels.wecom.render import (
     Button,
@@ -43,13 +43,14 @@ class WeComDialogue:
     def __init__(self, msgtype: str = "markdown", welcome_interval: float = WELCOME_INTERVAL,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.msgtype = msgtype
-        self.buttons = TTLCache(BUTTONS_TTL, BUTTONS_MAX_USERS, clock)
-        self.welcomed = TTLCache(max(welcome_interval, 0.001), BUTTONS_MAX_USERS, clock)
+        # shared by every replica when KEQING_REDIS_URL is set: "回复 1" may reach another replica
+        self.buttons: Cache = shared_cache("wecom-buttons", BUTTONS_TTL, BUTTONS_MAX_USERS, clock)
+        self.welcomed: Cache = shared_cache("wecom-welcomed", max(welcome_interval, 0.001), BUTTONS_MAX_USERS, clock)
 
     def incoming_text(self, user: str, text: str) -> Tuple[str, Optional[Button]]:
         """The text for Rasa: a number answering the last buttons becomes that button's payload."""
         number = number_of(text)
-        options: Sequence[Button] = self.buttons.get(user) or ()
+        options: Sequence[Button] = [Button(title, payload) for title, payload in self.buttons.get(user) or ()]
         if number is not None and 1 <= number <= len(options):
             button = options[number - 1]
             return button.payload, button
@@ -59,7 +60,7 @@ class WeComDialogue:
         """Render a turn's replies and remember its buttons (a turn without buttons forgets them)."""
         rendered = render_bot_messages(bot_messages, self.msgtype)
         if rendered.buttons:
-            self.buttons.set(user, tuple(rendered.buttons))
+            self.buttons.set(user, [[b.title, b.payload] for b in rendered.buttons])
         else:
             self.buttons.pop(user)
         return rendered.messages

@@ -13,7 +13,7 @@ from typing import (
     Optional,
 )
 
-from keqing.channels.state import TTLCache
+from keqing.channels.state import Cache, shared_cache
 from keqing.channels.wecom.crypto import (
     CallbackCrypto,
     CallbackRejected,
@@ -89,11 +89,11 @@ class WeComCallback:
     """Turns one HTTP callback into an `Inbound` (or a refusal). Synchronous and fast."""
 
     def __init__(self, settings: WeComSettings, clock: Callable[[], float] = time.time,
-                 dedup: Optional[TTLCache] = None) -> None:
+                 dedup: Optional[Cache] = None) -> None:
         self.settings = settings
         self.crypto = CallbackCrypto(settings.token, settings.aes_key, settings.corp_id,
                                      settings.timestamp_tolerance, clock)
-        self.dedup = dedup or TTLCache(DEDUP_TTL, DEDUP_MAX_ENTRIES)
+        self.dedup: Cache = dedup or shared_cache("wecom-seen", DEDUP_TTL, DEDUP_MAX_ENTRIES)
 
     def verify_url(self, args: Mapping[str, Optional[str]]) -> str:
         return self.crypto.verify_url(args.get("msg_signature"), args.get("timestamp"), args.get("nonce"),
@@ -101,6 +101,13 @@ class WeComCallback:
 
     def receive(self, args: Mapping[str, Optional[str]], body: bytes) -> Optional[Inbound]:
         """Verified and parsed message, or None when it is a duplicate delivery (already answered)."""
+        inbound = self.parse(args, body)
+        if not self.dedup.add(inbound.dedup_key):
+            return None
+        return inbound
+
+    def parse(self, args: Mapping[str, Optional[str]], body: bytes) -> Inbound:
+        """Verified and parsed message; de-duplication is the caller's (see `receive` and the inbox)."""
         if body is None:
             body = b""
         if len(body) > self.settings.max_body_bytes:
@@ -109,6 +116,4 @@ class WeComCallback:
         inbound = parse_inbound(xml)
         if inbound.agent_id and inbound.agent_id != str(self.settings.agent_id):
             raise CallbackRejected(403, f"AgentID {_printable(inbound.agent_id)} is not WECOM_AGENT_ID")
-        if not self.dedup.add(inbound.dedup_key):
-            return None
         return inbound

@@ -1,0 +1,1 @@
+CREATE DATABASE keqing_tracker OWNER keqing;

@@ -1,0 +1,87 @@
+"""WeCom's side of the load test: callbacks signed and encrypted as WeCom does (Tencent's published
+algorithm, AES-256-CBC), and a fake WeCom server API that records every reply the cluster sends."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import threading
+import time
+import urllib.parse
+from collections import defaultdict
+from typing import Any, Callable, Dict, List, Tuple
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+CORP_ID = "wwkeqing0load0corp"
+AGENT_ID = "1000002"
+SECRET = "load-wecom-secret"
+TOKEN = "keqingLoadToken"
+AES_KEY = base64.b64encode(bytes(range(11, 43))).decode().rstrip("=")
+ACCESS_TOKEN = "LOAD-ACCESS-TOKEN"
+
+
+def channel_env(api_base: str) -> Dict[str, str]:
+    return {"WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": AGENT_ID, "WECOM_SECRET": SECRET, "WECOM_TOKEN": TOKEN,
+            "WECOM_AES_KEY": AES_KEY, "WECOM_API_BASE": api_base}
+
+
+def _encrypt(message: str) -> str:
+    key = base64.b64decode(AES_KEY + "=")
+    msg = message.encode("utf-8")
+    plain = os.urandom(16) + struct.pack(">I", len(msg)) + msg + CORP_ID.encode()
+    pad = 32 - len(plain) % 32
+    plain += bytes([pad]) * pad
+    enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+    return base64.b64encode(enc.update(plain) + enc.finalize()).decode("ascii")
+
+
+def callback(user: str, text: str, msg_id: str) -> Tuple[str, bytes]:
+    """(query string, body) of WeCom's POST for one text message."""
+    xml = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[{user}]]></FromUserName>"
+           f"<CreateTime>{int(time.time())}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+           f"<Content><![CDATA[{text}]]></Content><MsgId>{msg_id}</MsgId><AgentID>{AGENT_ID}</AgentID></xml>")
+    encrypted = _encrypt(xml)
+    timestamp, nonce = str(int(time.time())), str(int.from_bytes(os.urandom(4), "big"))
+    signature = hashlib.sha1("".join(sorted([TOKEN, timestamp, nonce, encrypted])).encode()).hexdigest()
+    query = urllib.parse.urlencode({"msg_signature": signature, "timestamp": timestamp, "nonce": nonce})
+    body = (f"<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt>"
+            f"<AgentID><![CDATA[{AGENT_ID}]]></AgentID></xml>").encode()
+    return query, body
+
+
+class FakeWeComAPI:
+    """A WSGI app: /cgi-bin/gettoken and /cgi-bin/message/send. `sent[user]` lists (time, message)."""
+
+    def __init__(self) -> None:
+        self.sent: Dict[str, List[Tuple[float, Dict[str, Any]]]] = defaultdict(list)
+        self._cond = threading.Condition()
+
+    def count(self, user: str) -> int:
+        with self._cond:
+            return len(self.sent.get(user, ()))
+
+    def wait_for(self, user: str, count: int, timeout: float, sleep: Callable[[float], None] = time.sleep) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.count(user) >= count:
+                return True
+            sleep(0.02)
+        return False
+
+    def __call__(self, environ: Dict[str, Any], start_response: Callable) -> List[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path == "/cgi-bin/gettoken":
+            body: Dict[str, Any] = {"errcode": 0, "errmsg": "ok", "access_token": ACCESS_TOKEN, "expires_in": 7200}
+        elif path == "/cgi-bin/message/send":
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            data = json.loads(environ["wsgi.input"].read(length) or b"{}")
+            with self._cond:
+                self.sent[str(data.get("touser"))].append((time.monotonic(), data))
+            body = {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
+        else:
+            body = {"errcode": 404, "errmsg": "not found"}
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(body).encode()]

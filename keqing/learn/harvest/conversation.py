@@ -108,7 +108,7 @@ def _turn(row: EventRow) -> Turn:
         ranking=ranking,
         entities=[e for e in (parse.get("entities") or []) if isinstance(e, dict)],
         profile={d: (profile.get(d) if isinstance(profile.get(d), dict) else None) for d in PROFILE_DIMS},
-        compliance=parse.get("compliance") if isinstance(parse.get("compliance"), dict) else {},
+        compliance=dict(parse.get("compliance") or {}) if isinstance(parse.get("compliance"), dict) else {},
     )
 
 

@@ -1,8 +1,13 @@
 """WeChat Work (企业微信) connector for Rasa: `channels.wecom.WeComInput`.
 
-Mounted at /webhooks/wecom/webhook. A thin adapter: the protocol, de-duplication, button numbering
-and rendering live in `keqing.channels.wecom`. The callback is answered at once (empty 200); the turn runs in
-the background and the replies go out through the WeCom message API in a worker thread.
+Mounted at /webhooks/wecom/webhook. A thin adapter: the protocol, de-duplication, button numbering,
+rendering, the text cap, the flood limit and the durable inbox live in `keqing.channels`.
+
+A verified callback is written to the inbox (or, with the database down, to the local spool) before the
+empty 200; the inbox worker then runs the turn, stores the reply parts, sends each once through the
+WeCom message API (retried on network errors and errcodes -1/45009) and marks the message done. On
+start-up the worker finishes whatever a crash left. Over-long messages and floods get a short notice
+and are not stored.
 
 credentials.yml:
 
@@ -30,6 +35,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.support import Readiness, run_worker_with_server
+from keqing.channels import texts
+from keqing.channels.inbox import InboxItem, InboxWorker, Unavailable
+from keqing.channels.inbox.worker import PermanentSendError
+from keqing.channels.intake import SPOOLED, STORED, Intake
 from keqing.channels.wecom import (
     CallbackRejected,
     Inbound,
@@ -37,8 +47,14 @@ from keqing.channels.wecom import (
     WeComCallback,
     WeComDialogue,
     WeComSender,
+    WeComSendError,
     WeComSettings,
+    inbound_from,
+    inbound_payload,
+    render_fixed,
 )
+from keqing.dialogue.replies.base import internal_error
+from keqing.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -79,22 +95,31 @@ class WeComInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls(WeComSettings.from_sources(credentials, os.environ))
 
-    def __init__(self, settings: WeComSettings, sender: Optional[WeComSender] = None) -> None:
-        self.settings = settings
-        self.callback = WeComCallback(settings)
-        self.dialogue = WeComDialogue(settings.msgtype, settings.welcome_interval)
-        self.sender = sender or WeComSender(settings)
+    def __init__(self, settings_: WeComSettings, sender: Optional[WeComSender] = None,
+                 intake: Optional[Intake] = None) -> None:
+        self.settings = settings_
+        self.callback = WeComCallback(settings_)
+        self.dialogue = WeComDialogue(settings_.msgtype, settings_.welcome_interval)
+        self.sender = sender or WeComSender(settings_)
+        self.intake = intake or Intake.from_settings(self.name(), settings())
+        self.readiness = Readiness(self.intake.inbox)
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wecom-send")
         self._tasks: Set[asyncio.Task] = set()
+        self.worker: Callable[[], Optional[InboxWorker]] = lambda: None
         logger.info(
             "WeCom channel on: corp %s, agent %s, API %s, %s messages",
-            settings.corp_id, settings.agent_id, settings.api_base, settings.msgtype,
+            settings_.corp_id, settings_.agent_id, settings_.api_base, settings_.msgtype,
         )
 
     # ------------------------------------------------------------------ HTTP
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         wecom_webhook = Blueprint("wecom_webhook", __name__)
+        turns = _WeComTurns(self, on_new_message)
+        self.worker = run_worker_with_server(
+            wecom_webhook, self.readiness,
+            lambda: InboxWorker(self.intake.inbox, turns, busy_after=settings().busy_after_seconds,
+                                spool=self.intake.spool))
 
         @wecom_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -118,13 +143,32 @@ class WeComInput(InputChannel):
 
             if inbound is None:
                 logger.info("WeCom: duplicate delivery ignored")
-            elif inbound.kind != "ignored":
-                self._spawn(self.handle(inbound, on_new_message))
-            else:
+            elif inbound.kind == "ignored":
                 logger.debug("WeCom: %s event ignored", inbound.event)
+            else:
+                await self.accept(inbound)
             return response.text("")
 
         return wecom_webhook
+
+    async def accept(self, inbound: Inbound) -> None:
+        """Screen, then store before the 200; never raises."""
+        try:
+            refusal = self.intake.screen(inbound.user, inbound.text) if inbound.kind == "text" else None
+            if refusal is not None:
+                if refusal.reply:
+                    self._spawn(self.deliver(inbound.user, render_fixed(refusal.reply, self.settings.msgtype)))
+                return
+            outcome = await asyncio.to_thread(self.intake.store, inbound.user, inbound.dedup_key, inbound.text,
+                                              inbound_payload(inbound))
+            if outcome == STORED:
+                worker = self.worker()
+                if worker is not None:
+                    worker.submit(inbound.user)
+            elif outcome == SPOOLED:
+                self._spawn(self.deliver(inbound.user, render_fixed(texts.BUSY_TEXT, self.settings.msgtype)))
+        except Exception:
+            logger.exception("WeCom: accepting a %s message from %s failed", inbound.msg_type, inbound.user)
 
     # ------------------------------------------------------------------ turn
 
@@ -133,18 +177,7 @@ class WeComInput(InputChannel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def handle(self, inbound: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        """Process one accepted callback and send the replies. Never raises."""
-        try:
-            if inbound.kind == "text":
-                outgoing = await self._run_turn(inbound, on_new_message)
-            else:
-                outgoing = self.dialogue.reply_to(inbound)
-            await self.deliver(inbound.user, outgoing)
-        except Exception:
-            logger.exception("WeCom: handling a %s message from %s failed", inbound.msg_type, inbound.user)
-
-    async def _run_turn(self, inbound: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[Outgoing]:
+    async def run_turn(self, inbound: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[Outgoing]:
         text, button = self.dialogue.incoming_text(inbound.user, inbound.text)
         collector = WeComCollectingOutput()
         metadata = {"wecom": {"msg_id": inbound.msg_id, "agent_id": inbound.agent_id,
@@ -155,14 +188,57 @@ class WeComInput(InputChannel):
         )
         return self.dialogue.outgoing(inbound.user, collector.messages)
 
-    async def deliver(self, user: str, outgoing: List[Outgoing]) -> None:
-        if not outgoing:
-            return
+    async def send_one(self, user: str, message: Outgoing) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self.sender.send_all, user, outgoing)
+        await loop.run_in_executor(self._executor, self.sender.send_reliably, user, message)
+
+    async def deliver(self, user: str, outgoing: List[Outgoing]) -> None:
+        """Send outside the inbox (notices, pushes): in order, retried; failures are logged."""
+        for message in outgoing:
+            try:
+                await self.send_one(user, message)
+            except Exception as e:
+                logger.error("WeCom: sending to %s failed: %s: %s", user, type(e).__name__, e)
+                return
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WeComOutput(self)
+
+
+class _WeComTurns:
+    """The inbox worker's view of the channel."""
+
+    channel = "wecom"
+
+    def __init__(self, input_channel: WeComInput, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self.input, self.on_new_message = input_channel, on_new_message
+
+    async def ready(self) -> bool:
+        return await self.input.readiness()
+
+    async def answer(self, item: InboxItem) -> List[Dict[str, Any]]:
+        inbound = inbound_from(item.rep, item.message_key, item.text, item.payload)
+        if inbound.kind == "text":
+            outgoing = await self.input.run_turn(inbound, self.on_new_message)
+            if not outgoing and not await self.ready():
+                raise Unavailable("the turn produced no reply and a dependency is down")
+        else:
+            outgoing = self.input.dialogue.reply_to(inbound)
+        return [o.to_part() for o in outgoing]
+
+    async def send(self, item: InboxItem, part: Dict[str, Any]) -> None:
+        try:
+            await self.input.send_one(item.rep, Outgoing.from_part(part))
+        except WeComSendError as e:
+            if not e.retryable:
+                raise PermanentSendError(str(e)) from e
+            raise
+
+    async def notify_busy(self, item: InboxItem) -> None:
+        await self.input.deliver(item.rep, render_fixed(texts.BUSY_TEXT, self.input.settings.msgtype))
+
+    def failure_parts(self, item: InboxItem) -> List[Dict[str, Any]]:
+        return [o.to_part() for r in internal_error() for o in render_fixed(r.text, self.input.settings.msgtype)]
 
 
 def _first_values(args: Mapping[str, Any]) -> Dict[str, Optional[str]]:

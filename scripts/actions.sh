@@ -1,7 +1,7 @@
 # Sourced: start_action_server / stop_action_server for run.sh, server.sh and test.sh.
 ACTION_PID=""
 start_action_server() {
-  local log="var/action-server.log"
+  local log="${KEQING_RUNTIME_DIR:-var}/action-server.log"
   .venv/bin/rasa run actions --actions actions --port "$KEQING_ACTION_PORT" >"$log" 2>&1 &
   ACTION_PID=$!
   for _ in $(seq 1 120); do

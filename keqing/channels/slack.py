@@ -114,7 +114,7 @@ def parse_interactive(payload: Optional[str], value_of: Callable[[Dict[str, Any]
     action = actions[0]
     if action.get("type") not in INTERACTIVE_TYPES:
         return Ignored(f"interactive {action.get('type')!s:.30}")
-    user = data.get("user") if isinstance(data.get("user"), dict) else {}
+    user: Dict[str, Any] = data["user"] if isinstance(data.get("user"), dict) else {}
     user_id = _str(user.get("id"))
     if user_id is None:
         raise BadInput(400, "interactive payload without a user")
@@ -124,8 +124,8 @@ def parse_interactive(payload: Optional[str], value_of: Callable[[Dict[str, Any]
         raise BadInput(400, "unreadable interactive action") from None
     if not isinstance(value, str) or not value.strip():
         return Ignored("link button or empty value")
-    channel_obj = data.get("channel") if isinstance(data.get("channel"), dict) else {}
-    message = data.get("message") if isinstance(data.get("message"), dict) else {}
+    channel_obj: Dict[str, Any] = data["channel"] if isinstance(data.get("channel"), dict) else {}
+    message: Dict[str, Any] = data["message"] if isinstance(data.get("message"), dict) else {}
     channel = _str(channel_obj.get("id"))
     thread_id = _str(message.get("thread_ts")) or _str(message.get("ts"))
     key = _str(data.get("trigger_id")) or _str(action.get("action_ts")) or hashlib.sha1(

@@ -119,7 +119,7 @@ class WeComInput(InputChannel):
         self.worker = run_worker_with_server(
             wecom_webhook, self.readiness,
             lambda: InboxWorker(self.intake.inbox, turns, busy_after=settings().busy_after_seconds,
-                                spool=self.intake.spool))
+                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool))
 
         @wecom_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -1,15 +1,16 @@
 """No secret reaches a log line: every log record is redacted when it is created.
 
-`install()` wraps logging's record factory, so it covers every logger and handler of the process, the
-libraries' too (urllib3 prints the WeCom gettoken URL, corpsecret included, at debug level). It redacts
+`install()` wraps `logging.Logger.makeRecord`, so it covers every logger and handler of the process, the
+libraries' too (urllib3 prints the WeCom gettoken URL, corpsecret included, at debug level; Sanic's access
+log prints the request URL, `?token=` included, as an `extra` field). It redacts
 
 * the configured secret values (`Settings.secret_values()`: API and REST tokens, WeCom secret/token/AES key,
   Slack token and signing secret, database passwords), wherever they appear;
 * secret-looking parameters whatever their value: `corpsecret=`, `access_token=`, `token=`, `secret=`,
   `password=` in URLs, `"access_token": "..."` in JSON, `Bearer ...`, Slack `xox?-` tokens, passwords in URLs.
 
-The message is formatted once (msg % args) and redacted; an exception's traceback is formatted and redacted
-too. Installing twice is harmless (the secrets are refreshed).
+The message is formatted once (msg % args) and redacted, and so are string `extra` fields and an
+exception's traceback. Installing twice is harmless (the secrets are refreshed).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ _PATTERNS = [
 _lock = threading.Lock()
 _secrets: List[str] = []
 _installed: Optional[Callable[..., logging.LogRecord]] = None
+_STANDARD = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
 def redact(text: str, secrets: Optional[Iterable[str]] = None) -> str:
@@ -57,6 +59,9 @@ def _redact_record(record: logging.LogRecord) -> None:
         record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
+    for key, value in list(record.__dict__.items()):
+        if key not in _STANDARD and isinstance(value, str):
+            record.__dict__[key] = redact(value)
 
 
 def install(secrets: Optional[Iterable[str]] = None) -> None:
@@ -70,12 +75,12 @@ def install(secrets: Optional[Iterable[str]] = None) -> None:
         _secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LEN}, key=len, reverse=True)
         if _installed is not None:
             return
-        previous = logging.getLogRecordFactory()
+        original = logging.Logger.makeRecord
 
-        def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
-            record = previous(*args, **kwargs)
+        def make_record(self: logging.Logger, *args: Any, **kwargs: Any) -> logging.LogRecord:
+            record = original(self, *args, **kwargs)  # extras are set in here, after the record factory
             _redact_record(record)
             return record
 
-        logging.setLogRecordFactory(factory)
-        _installed = factory
+        logging.Logger.makeRecord = make_record  # type: ignore[method-assign]
+        _installed = make_record

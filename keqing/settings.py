@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     rate_limit_seconds: float = Field(10.0, env="KEQING_RATE_LIMIT_SECONDS")
     # A turn slower than this gets the "系统有点忙" notice at once (WeCom, Slack); the answer follows.
     busy_after_seconds: float = Field(8.0, env="KEQING_BUSY_AFTER_SECONDS")
+    # A message whose turn or reply could not go through is tried again after 1, 2, 4 ... up to this many seconds.
+    inbox_retry_max_seconds: float = Field(30.0, env="KEQING_INBOX_RETRY_MAX_SECONDS")
     # Where accepted messages wait when the database cannot take them (default var/inbox-spool.jsonl).
     inbox_spool: str = Field("", env="KEQING_INBOX_SPOOL")
     # Channel secrets, read here only so that logging can redact them (the channels read their credentials).

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import yaml
-from sqlalchemy import Table, delete, inspect, select
+from sqlalchemy import Table, inspect, select
+from sqlalchemy import delete as _delete
 from sqlalchemy.engine import Engine
 
 from keqing import settings as config
@@ -69,6 +70,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (datetime, date)):
         return value.isoformat()
     return value
+
+
+def delete(table: Any) -> Any:
+    """DELETE without synchronising the session (the criteria use sub-selects)."""
+    return _delete(table).execution_options(synchronize_session=False)
 
 
 def _row(row: Any) -> Dict[str, Any]:

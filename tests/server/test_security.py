@@ -209,7 +209,7 @@ def test_identity_is_namespaced_by_channel(stack):
     """A Slack user and a WeCom user with the same id are two reps: they never share customers."""
     same_id = "U" + uuid.uuid4().hex[:8].upper()
     dm = "D" + same_id
-    body = event_body({"type": "message", "channel_type": "im", "user": same_id, "text": DESCRIPTION,
+    body = event_body({"type": "message", "channel_type": "im", "user": same_id, "text": DESCRIPTION.replace("王总", "贺总"),
                        "ts": f"{int(time.time())}.000100", "channel": dm})
     assert post_event(stack, body)[0] == 200
     assert stack.slack_api.wait_posts_to(dm, timeout=40), stack.log_tail()
@@ -217,13 +217,13 @@ def test_identity_is_namespaced_by_channel(stack):
     wecom_say(stack, same_id, "我的客户")
     sent = stack.wecom_api.wait_sent_to(same_id, timeout=30)
     assert sent, stack.log_tail()
-    assert "王总" not in "\n".join(contents(sent))
+    assert "贺总" not in "\n".join(contents(sent)) and "还没有客户" in "\n".join(contents(sent))
     count = len(stack.slack_api.posts_to(dm))
     body = event_body({"type": "message", "channel_type": "im", "user": same_id, "text": "我的客户",
                        "ts": f"{int(time.time())}.000200", "channel": dm})
     assert post_event(stack, body)[0] == 200
     posts = stack.slack_api.wait_posts_to(dm, timeout=30, count=count + 1)
-    assert "王总" in " ".join(str(p.get("text") or "") for p in posts[count:]), posts[count:]
+    assert "贺总" in " ".join(str(p.get("text") or "") for p in posts[count:]), posts[count:]
 
 
 # --------------------------------------------------------------------------- nothing accepted is lost

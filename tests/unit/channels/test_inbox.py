@@ -1,0 +1,300 @@
+"""The durable inbox, its spool and the worker (keqing.channels.inbox) on SQLite and PostgreSQL, and the
+WeCom sender's retries against a fake WeCom API on loopback."""
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+try:
+    from tests import fakes
+except ImportError:  # tests/ is not a package
+    import fakes
+
+from keqing.channels.inbox import Inbox, InboxItem, InboxWorker, Spool, Unavailable
+from keqing.channels.inbox.worker import PermanentSendError
+from keqing.channels.intake import DUPLICATE, SPOOLED, STORED, Intake
+from keqing.channels.limits import FloodGuard
+from keqing.db import migrate
+from keqing.db.inbox_models import DONE, FAILED
+
+
+@pytest.fixture
+def inbox(db_url: str) -> Inbox:
+    migrate(db_url)
+    return Inbox(db_url)
+
+
+class Handler:
+    """A channel whose turns answer "<text>-1", "<text>-2" and whose sends are recorded."""
+
+    channel = "wecom"
+
+    def __init__(self) -> None:
+        self.sent: List[tuple] = []
+        self.busy: List[str] = []
+        self.turns: List[str] = []
+        self.up = True
+        self.turn_delay: Dict[str, float] = {}
+        self.send_failures = 0
+        self.turn_failures = 0
+
+    async def ready(self) -> bool:
+        return self.up
+
+    async def answer(self, item: InboxItem) -> List[Dict[str, Any]]:
+        await asyncio.sleep(self.turn_delay.get(item.rep, 0))
+        if self.turn_failures:
+            self.turn_failures -= 1
+            raise RuntimeError("turn crashed")
+        self.turns.append(item.text)
+        return [{"content": f"{item.text}-1"}, {"content": f"{item.text}-2"}]
+
+    async def send(self, item: InboxItem, part: Dict[str, Any]) -> None:
+        if self.send_failures:
+            self.send_failures -= 1
+            raise ConnectionError("network down")
+        if part["content"].startswith("refused"):
+            raise PermanentSendError("81013 user not in range")
+        self.sent.append((item.rep, part["content"]))
+
+    async def notify_busy(self, item: InboxItem) -> None:
+        self.busy.append(item.text)
+
+    def failure_parts(self, item: InboxItem) -> List[Dict[str, Any]]:
+        return [{"content": "抱歉"}]
+
+
+def worker(inbox: Inbox, handler: Handler, **kwargs: Any) -> InboxWorker:
+    kwargs.setdefault("min_delay", 0.02)
+    kwargs.setdefault("max_delay", 0.05)
+    return InboxWorker(inbox, handler, **kwargs)
+
+
+def test_accept_is_idempotent_per_delivery(inbox: Inbox) -> None:
+    first = inbox.accept("wecom", "a", "msg:1", "你好", {"kind": "text"})
+    assert first is not None
+    assert inbox.accept("wecom", "a", "msg:1", "你好", {"kind": "text"}) is None  # a redelivery
+    assert inbox.accept("slack", "a", "msg:1", "你好", {}) is not None  # another channel's key space
+    inbox.accept("wecom", "b", "msg:2", "在吗", {})
+    inbox.accept("wecom", "a", "msg:3", "下一步", {})
+    assert inbox.open_reps("wecom") == ["a", "b"]
+    item = inbox.next_for("wecom", "a")
+    assert item is not None and (item.text, item.payload) == ("你好", {"kind": "text"})
+    inbox.save_parts(item.id, [{"content": "x"}, {"content": "y"}])
+    assert [p.payload for p in inbox.unsent_parts(item.id)] == [{"content": "x"}, {"content": "y"}]
+    inbox.mark_sent(inbox.unsent_parts(item.id)[0].id)
+    assert [p.payload for p in inbox.unsent_parts(item.id)] == [{"content": "y"}]
+    inbox.finish(item.id)
+    done = inbox.get(item.id)
+    assert done is not None and done.status == DONE and done.text == "" and done.payload == {}  # nothing kept
+    assert inbox.unsent_parts(item.id) == []
+    assert inbox.next_for("wecom", "a").text == "下一步"  # type: ignore[union-attr]
+
+
+async def test_worker_answers_each_rep_in_order_and_reps_in_parallel(inbox: Inbox) -> None:
+    handler = Handler()
+    handler.turn_delay = {"slow": 0.3}
+    for i in range(3):
+        inbox.accept("wecom", "slow", f"s{i}", f"慢{i}", {})
+    inbox.accept("wecom", "fast", "f0", "快0", {})
+    w = worker(inbox, handler)
+    for rep in ("slow", "fast"):
+        w.submit(rep)
+    await asyncio.sleep(0.15)
+    assert ("fast", "快0-2") in handler.sent  # not held up by the slow rep
+    await w.idle()
+    slow = [content for rep, content in handler.sent if rep == "slow"]
+    assert slow == ["慢0-1", "慢0-2", "慢1-1", "慢1-2", "慢2-1", "慢2-2"]
+    assert inbox.open_reps("wecom") == []
+
+
+async def test_worker_finishes_what_a_crash_left(inbox: Inbox) -> None:
+    # before the crash: m1 was accepted; m2 was answered and its first part sent; m3 is done
+    m1 = inbox.accept("wecom", "a", "m1", "一", {})
+    m2 = inbox.accept("wecom", "a", "m2", "二", {})
+    m3 = inbox.accept("wecom", "a", "m3", "三", {})
+    assert m1 and m2 and m3
+    inbox.save_parts(m2, [{"content": "二-1"}, {"content": "二-2"}])
+    inbox.mark_sent(inbox.unsent_parts(m2)[0].id)
+    inbox.finish(m3)
+    handler = Handler()
+    w = worker(inbox, handler, sweep_every=60)
+    w.start()  # what the server does on start-up
+    await asyncio.sleep(0.2)
+    await w.idle()
+    await w.stop()
+    assert handler.turns == ["一"]  # m2's turn is not run again
+    assert handler.sent == [("a", "一-1"), ("a", "一-2"), ("a", "二-2")]  # in order, each part once
+    assert inbox.open_reps("wecom") == []
+
+
+async def test_dependency_down_rep_told_once_answered_when_back(inbox: Inbox) -> None:
+    handler = Handler()
+    handler.up = False
+    inbox.accept("wecom", "a", "m1", "一", {})
+    w = worker(inbox, handler)
+    w.submit("a")
+    await asyncio.sleep(0.3)
+    assert handler.busy == ["一"] and handler.sent == []  # told at once, once, nothing lost
+    assert inbox.next_for("wecom", "a") is not None
+    handler.up = True
+    await w.idle()
+    assert handler.sent == [("a", "一-1"), ("a", "一-2")]
+    assert handler.busy == ["一"]
+
+
+async def test_slow_turn_gets_the_busy_notice_then_the_answer(inbox: Inbox) -> None:
+    handler = Handler()
+    handler.turn_delay = {"a": 0.3}
+    inbox.accept("wecom", "a", "m1", "一", {})
+    w = worker(inbox, handler, busy_after=0.05)
+    w.submit("a")
+    await w.idle()
+    assert handler.busy == ["一"] and handler.sent == [("a", "一-1"), ("a", "一-2")]
+
+
+async def test_failed_send_is_retried_in_order_and_refused_part_skipped(inbox: Inbox) -> None:
+    handler = Handler()
+    handler.send_failures = 2
+    inbox.accept("wecom", "a", "m1", "一", {})
+    inbox.accept("wecom", "a", "m2", "refused", {})
+    inbox.accept("wecom", "a", "m3", "三", {})
+    w = worker(inbox, handler)
+    w.submit("a")
+    await w.idle()
+    assert handler.sent == [("a", "一-1"), ("a", "一-2"), ("a", "三-1"), ("a", "三-2")]
+    assert inbox.open_reps("wecom") == []
+
+
+async def test_turn_that_keeps_failing_gets_an_apology(inbox: Inbox) -> None:
+    handler = Handler()
+    handler.turn_failures = 5
+    item = inbox.accept("wecom", "a", "m1", "一", {})
+    w = worker(inbox, handler)
+    w.submit("a")
+    await w.idle()
+    assert handler.sent == [("a", "抱歉")]
+    assert inbox.get(item).status == FAILED  # type: ignore[arg-type, union-attr]
+
+
+async def test_turn_unavailable_is_postponed_not_failed(inbox: Inbox) -> None:
+    handler = Handler()
+    calls = {"n": 0}
+
+    async def answer(item: InboxItem) -> List[Dict[str, Any]]:
+        calls["n"] += 1
+        if calls["n"] <= 4:
+            raise Unavailable("action server down")
+        return [{"content": "好"}]
+
+    handler.answer = answer  # type: ignore[method-assign]
+    inbox.accept("wecom", "a", "m1", "一", {})
+    w = worker(inbox, handler)
+    w.submit("a")
+    await w.idle()
+    assert handler.sent == [("a", "好")] and handler.busy == ["一"]
+
+
+def test_intake_spools_while_the_database_is_down_and_drains_in_order(inbox: Inbox, tmp_path: Path) -> None:
+    from servers import free_port
+
+    spool = Spool(tmp_path / "spool.jsonl")
+    guard = FloodGuard.in_memory(30, 10)
+    down = Intake("wecom", Inbox(f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/x"), spool, guard, 2000)
+    assert down.store("a", "m1", "一", {"kind": "text"}) == SPOOLED
+    assert down.store("a", "m2", "二", {"kind": "text"}) == SPOOLED
+    assert spool.pending() and oct(spool.path.stat().st_mode & 0o777) == "0o600"
+    up = Intake("wecom", inbox, spool, guard, 2000)
+    assert up.store("a", "m3", "三", {"kind": "text"}) == STORED  # the spooled ones go in first
+    assert not spool.pending()
+    assert up.store("a", "m1", "一", {}) == DUPLICATE
+    texts = []
+    while (item := inbox.next_for("wecom", "a")) is not None:
+        texts.append(item.text)
+        inbox.finish(item.id)
+    assert texts == ["一", "二", "三"]
+
+
+def test_intake_screens_length_and_floods(inbox: Inbox, tmp_path: Path) -> None:
+    intake = Intake("slack", inbox, Spool(tmp_path / "s.jsonl"), FloodGuard.in_memory(2, 10), 5)
+    refusal = intake.screen("a", "123456")
+    assert refusal is not None and refusal.reason == "too_long" and "太长" in refusal.reply
+    assert intake.screen("a", "12345") is None and intake.screen("a", "1") is None
+    refusal = intake.screen("a", "1")
+    assert refusal is not None and refusal.reason == "rate_limited" and "稍等" in refusal.reply
+    assert intake.screen("a", "1").reply == ""  # type: ignore[union-attr]  # told once per window
+    assert intake.screen("b", "1") is None
+
+
+def test_purge_keeps_open_messages_and_recent_keys(inbox: Inbox) -> None:
+    from datetime import datetime, timedelta
+
+    done = inbox.accept("wecom", "a", "m1", "一", {})
+    inbox.accept("wecom", "a", "m2", "二", {})
+    inbox.finish(done)  # type: ignore[arg-type]
+    now = datetime.utcnow()
+    assert inbox.purge(now - timedelta(days=2)) == 0
+    assert inbox.purge(now + timedelta(seconds=1)) == 1  # the done one
+    assert inbox.next_for("wecom", "a").text == "二"  # type: ignore[union-attr]
+
+
+# --------------------------------------------------------------------------- WeCom sender retries
+
+
+@pytest.fixture
+def fake_wecom_api():
+    api = fakes.FakeWeComAPI().start()
+    yield api
+    api.stop()
+
+
+def wecom_settings(api_base: str):
+    from keqing.channels.wecom import WeComSettings
+
+    return WeComSettings.from_sources({"api_base": api_base}, {
+        "WECOM_CORP_ID": fakes.WECOM_CORP_ID, "WECOM_AGENT_ID": fakes.WECOM_AGENT_ID, "WECOM_SECRET": fakes.WECOM_SECRET,
+        "WECOM_TOKEN": fakes.WECOM_TOKEN, "WECOM_AES_KEY": fakes.WECOM_AES_KEY})
+
+
+def test_sender_retries_busy_and_rate_limit_then_sends_once(fake_wecom_api) -> None:
+    from keqing.channels.wecom import Outgoing, WeComSender
+
+    sender = WeComSender(wecom_settings(fake_wecom_api.base_url))
+    fake_wecom_api.fail((200, {"errcode": -1, "errmsg": "system busy"}),
+                        (200, {"errcode": 45009, "errmsg": "api freq out of limit"}))
+    parts = [Outgoing("markdown", "第一段"), Outgoing("markdown", "第二段"), Outgoing("text", "第三段")]
+    for part in parts:
+        sender.send_reliably("u1", part)
+    assert [m[m["msgtype"]]["content"] for m in fake_wecom_api.sent.items] == ["第一段", "第二段", "第三段"]
+    assert len(fake_wecom_api.attempts.items) == 5  # two refused, three delivered
+
+
+def test_sender_does_not_retry_a_permanent_error(fake_wecom_api) -> None:
+    from keqing.channels.wecom import Outgoing, WeComSender, WeComSendError
+
+    sender = WeComSender(wecom_settings(fake_wecom_api.base_url))
+    fake_wecom_api.fail((200, {"errcode": 81013, "errmsg": "user not in range"}))
+    with pytest.raises(WeComSendError) as info:
+        sender.send_reliably("u1", Outgoing("text", "你好"))
+    assert not info.value.retryable and "81013" in str(info.value)
+    assert len(fake_wecom_api.attempts.items) == 1
+
+
+def test_sender_retries_a_network_error(fake_wecom_api) -> None:
+    import requests
+
+    from keqing.channels.wecom import Outgoing, WeComSender, is_retryable
+
+    assert is_retryable(requests.ConnectionError("refused"))
+    from servers import free_port
+
+    dead = WeComSender(wecom_settings(f"http://127.0.0.1:{free_port()}"))
+    with pytest.raises(requests.ConnectionError):
+        dead.send_reliably("u1", Outgoing("text", "你好"), attempts=2)
+
+

@@ -94,9 +94,9 @@ class InboxWorker:
         return len(reps)
 
     def _accept_spooled(self, record: Dict[str, Any]) -> None:
-        if record.get("channel") == self.channel:
-            self.inbox.accept(self.channel, record["rep"], record["message_key"], record.get("text", ""),
-                              record.get("payload") or {})
+        # every channel's records (the spool is shared; each channel's sweep then finds its own in the inbox)
+        self.inbox.accept(str(record.get("channel") or self.channel), record["rep"], record["message_key"],
+                          record.get("text", ""), record.get("payload") or {})
 
     async def _sweep_loop(self) -> None:
         first = True

@@ -98,15 +98,19 @@ def test_accept_is_idempotent_per_delivery(inbox: Inbox) -> None:
 
 async def test_worker_answers_each_rep_in_order_and_reps_in_parallel(inbox: Inbox) -> None:
     handler = Handler()
-    handler.turn_delay = {"slow": 0.3}
+    handler.turn_delay = {"slow": 0.6}
     for i in range(3):
         inbox.accept("wecom", "slow", f"s{i}", f"慢{i}", {})
     inbox.accept("wecom", "fast", "f0", "快0", {})
     w = worker(inbox, handler)
     for rep in ("slow", "fast"):
         w.submit(rep)
-    await asyncio.sleep(0.15)
-    assert ("fast", "快0-2") in handler.sent  # not held up by the slow rep
+    for _ in range(100):
+        if ("fast", "快0-2") in handler.sent:
+            break
+        await asyncio.sleep(0.01)
+    assert ("fast", "快0-2") in handler.sent  # not held up by the slow rep ...
+    assert ("slow", "慢2-1") not in handler.sent  # ... whose turns are still running
     await w.idle()
     slow = [content for rep, content in handler.sent if rep == "slow"]
     assert slow == ["慢0-1", "慢0-2", "慢1-1", "慢1-2", "慢2-1", "慢2-2"]
@@ -298,3 +302,16 @@ def test_sender_retries_a_network_error(fake_wecom_api) -> None:
         dead.send_reliably("u1", Outgoing("text", "你好"), attempts=2)
 
 
+
+
+async def test_recovery_moves_every_channels_spooled_messages_into_the_inbox(inbox: Inbox, tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.jsonl")
+    spool.append({"channel": "slack", "rep": "U1", "message_key": "ev1", "text": "你好", "payload": {}})
+    spool.append({"channel": "wecom", "rep": "a", "message_key": "m1", "text": "一", "payload": {}})
+    handler = Handler()
+    w = worker(inbox, handler, spool=spool)
+    assert await w.recover() == 1  # the WeCom rep is woken
+    await w.idle()
+    assert handler.sent == [("a", "一-1"), ("a", "一-2")]
+    assert not spool.pending()
+    assert inbox.open_reps("slack") == ["U1"]  # waits for the Slack worker, not lost

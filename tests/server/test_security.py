@@ -87,6 +87,26 @@ def test_api_needs_the_token(stack, method, path, body):
         assert json.loads(out)["intent"]["name"] == "greet"
 
 
+def listening_addresses(port: int) -> set:
+    """Local addresses with a socket listening on `port` (from /proc/net/tcp and tcp6)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            local, state = line.split()[1], line.split()[3]
+            address, hex_port = local.split(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A = LISTEN
+                found.add(address)
+    return found
+
+
+def test_action_server_listens_on_loopback_only(stack):
+    assert listening_addresses(stack.action_port) == {"0100007F"}  # 127.0.0.1, not 0.0.0.0
+
+
 def test_rest_channel_needs_the_bearer_token(stack):
     sender = "rest-" + uuid.uuid4().hex[:8]
     for token in (None, "wrong", f"{fakes.REST_TOKEN}x"):

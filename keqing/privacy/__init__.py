@@ -9,7 +9,6 @@ Where a rep's data lives (docs/security.md):
 * harvested training/review files: pseudonymised examples tagged with a hash of the sender id.
 """
 from keqing.privacy.rep_data import (  # noqa: F401
-    ERASED,
     RepLocation,
     conversation_tag,
     erase_rep,

@@ -1,48 +1,50 @@
 """Export, erase and purge a rep's data across the tracker store, the customer memory, the inbox and the
-harvested files. Blocking; SQLAlchemy only (no Rasa)."""
+harvested files (where each lives: keqing.privacy.stores)."""
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
-import yaml
-from sqlalchemy import Table, inspect, select
-from sqlalchemy import delete as _delete
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from keqing import settings as config
 from keqing.db import get_engine
-from keqing.db.inbox_models import InboxMessage, OutboxPart
+from keqing.db.inbox_models import InboxMessage
 from keqing.db.memory_models import (
-    MemAccount,
     MemAssessment,
-    MemAssessmentValue,
     MemCorrection,
     MemCustomer,
     MemNextAction,
     MemNote,
-    MemPlaybookPosition,
-    MemRelation,
-    MemReminder,
-    MemRep,
     MemSignal,
     MemStageHistory,
 )
 from keqing.learn.harvest.conversation import DEFAULT_NLU_DIR, DEFAULT_REVIEW_PATH, HARVESTED_NAME
-from keqing.learn.harvest.tracker import EVENTS, _tracker_exists
+from keqing.learn.harvest.tracker import EVENTS
+from keqing.privacy.stores import (
+    customer_records,
+    delete_where,
+    erase_customers,
+    erase_harvested,
+    erase_inbox,
+    erase_rep_rows,
+    erase_spool,
+    find_reps,
+    harvested,
+    has,
+    inbox_rows,
+    plain,
+    spool_lines,
+    tracker_engine,
+    tracker_events,
+)
 
 logger = logging.getLogger(__name__)
-
-ERASED = "erased"
-# tables hanging off a customer (customer_id), erased before the customer
-CUSTOMER_TABLES = (MemStageHistory, MemPlaybookPosition, MemCorrection, MemNote, MemNextAction, MemSignal,
-                   MemRelation)
-HARVEST_HEADER = "# Rewritten by `python -m keqing privacy erase`: a rep's examples were removed.\nversion: \"3.1\"\n"
 
 
 def conversation_tag(sender: str) -> str:
@@ -66,251 +68,22 @@ class RepLocation:
                    [DEFAULT_NLU_DIR / HARVESTED_NAME, DEFAULT_REVIEW_PATH], conf.resolved_inbox_spool())
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
-
-
-def delete(table: Any) -> Any:
-    """DELETE without synchronising the session (the criteria use sub-selects)."""
-    return _delete(table).execution_options(synchronize_session=False)
-
-
-def _row(row: Any) -> Dict[str, Any]:
-    return {c.key: _plain(getattr(row, c.key)) for c in inspect(type(row)).mapper.column_attrs}
-
-
-def _has(engine: Engine, table: str) -> bool:
-    return inspect(engine).has_table(table)
-
-
-# -- tracker store -------------------------------------------------------------------------------------
-def _tracker_engine(url: str) -> Optional[Engine]:
-    if not url or not _tracker_exists(url):
-        return None
-    engine = get_engine(url)
-    return engine if _has(engine, EVENTS.name) else None
-
-
-def _tracker_events(url: str, sender: str) -> List[Dict[str, Any]]:
-    engine = _tracker_engine(url)
-    if engine is None:
-        return []
-    stmt = select(EVENTS.c.id, EVENTS.c.data).where(EVENTS.c.sender_id == sender).order_by(EVENTS.c.id)
-    with engine.connect() as conn:
-        out = []
-        for row in conn.execute(stmt):
-            try:
-                out.append(json.loads(row.data))
-            except (TypeError, ValueError):
-                out.append({"raw": row.data})
-        return out
-
-
-def _delete_where(engine: Engine, table: Table, condition: Any) -> int:
-    with engine.begin() as conn:
-        return conn.execute(delete(table).where(condition)).rowcount or 0
-
-
-# -- customer memory -----------------------------------------------------------------------------------
-def _reps(engine: Engine, sender: str, channel: Optional[str]) -> List[MemRep]:
-    from sqlalchemy.orm import Session
-
-    if not _has(engine, MemRep.__tablename__):
-        return []
-    stmt = select(MemRep).where(MemRep.sender_id == sender)
-    if channel:
-        stmt = stmt.where(MemRep.channel == channel)
-    with Session(engine, future=True) as s:
-        return list(s.execute(stmt).scalars())
-
-
-def _customer_records(engine: Engine, rep_id: int) -> Dict[str, Any]:
-    from sqlalchemy.orm import Session
-
-    with Session(engine, future=True) as s:
-        customers = list(s.execute(select(MemCustomer).where(MemCustomer.rep_id == rep_id)).scalars())
-        out: Dict[str, Any] = {
-            "accounts": [_row(a) for a in s.execute(select(MemAccount).where(MemAccount.rep_id == rep_id)).scalars()],
-            "reminders": [_row(r) for r in s.execute(select(MemReminder).where(MemReminder.rep_id == rep_id)).scalars()],
-            "customers": [],
-        }
-        for customer in customers:
-            record = _row(customer)
-            assessments = []
-            for a in s.execute(select(MemAssessment).where(MemAssessment.customer_id == customer.id)).scalars():
-                item = _row(a)
-                item["values"] = [_row(v) for v in s.execute(
-                    select(MemAssessmentValue).where(MemAssessmentValue.assessment_id == a.id)).scalars()]
-                assessments.append(item)
-            record["assessments"] = assessments
-            for model in CUSTOMER_TABLES:
-                record[model.__tablename__.replace("mem_", "")] = [
-                    _row(r) for r in s.execute(select(model).where(model.customer_id == customer.id)).scalars()]
-            out["customers"].append(record)
-        return out
-
-
-def _erase_customers(engine: Engine, customer_ids: Sequence[int]) -> int:
-    if not customer_ids:
-        return 0
-    from sqlalchemy.orm import Session
-
-    with Session(engine, future=True) as s, s.begin():
-        assessment_ids = select(MemAssessment.id).where(MemAssessment.customer_id.in_(customer_ids))
-        s.execute(delete(MemAssessmentValue).where(MemAssessmentValue.assessment_id.in_(assessment_ids)))
-        s.execute(delete(MemAssessment).where(MemAssessment.customer_id.in_(customer_ids)))
-        s.execute(delete(MemRelation).where(MemRelation.other_id.in_(customer_ids)))
-        for model in CUSTOMER_TABLES:
-            s.execute(delete(model).where(model.customer_id.in_(customer_ids)))
-        s.execute(delete(MemReminder).where(MemReminder.customer_id.in_(customer_ids)))
-        return s.execute(delete(MemCustomer).where(MemCustomer.id.in_(customer_ids))).rowcount or 0
-
-
-def _erase_rep_rows(engine: Engine, rep_ids: Sequence[int]) -> Dict[str, int]:
-    from sqlalchemy.orm import Session
-
-    if not rep_ids:
-        return {"customers": 0}
-    with Session(engine, future=True) as s:
-        customer_ids = list(s.execute(select(MemCustomer.id).where(MemCustomer.rep_id.in_(rep_ids))).scalars())
-    counts = {"customers": _erase_customers(engine, customer_ids)}
-    with Session(engine, future=True) as s, s.begin():
-        counts["reminders"] = s.execute(delete(MemReminder).where(MemReminder.rep_id.in_(rep_ids))).rowcount or 0
-        counts["accounts"] = s.execute(delete(MemAccount).where(MemAccount.rep_id.in_(rep_ids))).rowcount or 0
-        counts["reps"] = s.execute(delete(MemRep).where(MemRep.id.in_(rep_ids))).rowcount or 0
-    return counts
-
-
-# -- inbox ---------------------------------------------------------------------------------------------
-def _inbox_condition(sender: str, channel: Optional[str]) -> Any:
-    condition = InboxMessage.rep == sender
-    return condition & (InboxMessage.channel == channel) if channel else condition
-
-
-def _inbox_rows(engine: Engine, sender: str, channel: Optional[str]) -> List[Dict[str, Any]]:
-    from sqlalchemy.orm import Session
-
-    if not _has(engine, InboxMessage.__tablename__):
-        return []
-    with Session(engine, future=True) as s:
-        rows = []
-        for m in s.execute(select(InboxMessage).where(_inbox_condition(sender, channel))).scalars():
-            item = _row(m)
-            item["replies"] = [_row(p) for p in s.execute(select(OutboxPart).where(OutboxPart.inbox_id == m.id))
-                               .scalars()]
-            rows.append(item)
-        return rows
-
-
-def _erase_inbox(engine: Engine, sender: str, channel: Optional[str]) -> int:
-    from sqlalchemy.orm import Session
-
-    if not _has(engine, InboxMessage.__tablename__):
-        return 0
-    with Session(engine, future=True) as s, s.begin():
-        ids = select(InboxMessage.id).where(_inbox_condition(sender, channel))
-        s.execute(delete(OutboxPart).where(OutboxPart.inbox_id.in_(ids)))
-        return s.execute(delete(InboxMessage).where(_inbox_condition(sender, channel))).rowcount or 0
-
-
-def _spool_lines(path: Optional[Path], sender: str, channel: Optional[str]) -> List[Dict[str, Any]]:
-    if path is None or not Path(path).exists():
-        return []
-    out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if record.get("rep") == sender and (not channel or record.get("channel") == channel):
-            out.append(record)
-    return out
-
-
-def _erase_spool(path: Optional[Path], sender: str, channel: Optional[str]) -> int:
-    mine = _spool_lines(path, sender, channel)
-    if not mine or path is None:
-        return 0
-    keep = [line for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if not line.strip() or json.loads(line) not in mine]
-    tmp = Path(path).with_name(Path(path).name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in keep), encoding="utf-8")
-    tmp.replace(path)
-    return len(mine)
-
-
-# -- harvested files -----------------------------------------------------------------------------------
-def _tag_of(example: Dict[str, Any]) -> Optional[str]:
-    meta = example.get("metadata") if isinstance(example, dict) else None
-    if not isinstance(meta, dict):
-        return None
-    for key in ("harvest", "review"):
-        if isinstance(meta.get(key), dict):
-            return meta[key].get("conversation")
-    return None
-
-
-def _harvested(paths: Iterable[Path], tag: str) -> Dict[str, List[Dict[str, Any]]]:
-    found: Dict[str, List[Dict[str, Any]]] = {}
-    for path in paths:
-        if not Path(path).exists():
-            continue
-        doc = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        for block in doc.get("nlu") or []:
-            for example in block.get("examples") or [] if isinstance(block.get("examples"), list) else []:
-                if _tag_of(example) == tag:
-                    found.setdefault(str(path), []).append({"intent": block.get("intent"), **example})
-    return found
-
-
-def _erase_harvested(paths: Iterable[Path], tag: str) -> int:
-    removed = 0
-    for path in paths:
-        path = Path(path)
-        if not path.exists():
-            continue
-        text = path.read_text(encoding="utf-8")
-        doc = yaml.safe_load(text) or {}
-        blocks = []
-        count = 0
-        for block in doc.get("nlu") or []:
-            examples = block.get("examples")
-            if isinstance(examples, list):
-                kept = [e for e in examples if _tag_of(e) != tag]
-                count += len(examples) - len(kept)
-                if kept:
-                    blocks.append({**block, "examples": kept})
-            else:
-                blocks.append(block)
-        if not count:
-            continue
-        header = "".join(line + "\n" for line in text.splitlines() if line.startswith("#") and not line.startswith("# harvest "))
-        body = yaml.safe_dump({"nlu": blocks}, allow_unicode=True, sort_keys=False, width=100_000)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text((header or HARVEST_HEADER.splitlines()[0] + "\n") + 'version: "3.1"\n' + body, encoding="utf-8")
-        tmp.replace(path)
-        removed += count
-    return removed
-
-
 # -- the commands --------------------------------------------------------------------------------------
 def export_rep(sender: str, channel: Optional[str] = None, where: Optional[RepLocation] = None) -> Dict[str, Any]:
     """Everything kept about the rep with this sender id (on `channel`, or on every channel)."""
     where = where or RepLocation.configured()
     engine = get_engine(where.db_url)
-    reps = _reps(engine, sender, channel)
+    rep_rows = find_reps(engine, sender, channel)
     return {
         "rep": sender,
         "channel": channel or "*",
         "exported_at": datetime.utcnow().isoformat(timespec="seconds") + "Z",
-        "conversation": _tracker_events(where.tracker_url, sender),
-        "customer_memory": [{"channel": r.channel, "sender_id": r.sender_id, "created_at": _plain(r.created_at),
-                             **_customer_records(engine, r.id)} for r in reps],
-        "inbox": _inbox_rows(engine, sender, channel),
-        "inbox_spool": _spool_lines(where.spool, sender, channel),
-        "harvested": _harvested(where.harvest_files, conversation_tag(sender)),
+        "conversation": tracker_events(where.tracker_url, sender),
+        "customer_memory": [{"channel": r.channel, "sender_id": r.sender_id, "created_at": plain(r.created_at),
+                             **customer_records(engine, r.id)} for r in rep_rows],
+        "inbox": inbox_rows(engine, sender, channel),
+        "inbox_spool": spool_lines(where.spool, sender, channel),
+        "harvested": harvested(where.harvest_files, conversation_tag(sender)),
     }
 
 
@@ -318,12 +91,12 @@ def erase_rep(sender: str, channel: Optional[str] = None, where: Optional[RepLoc
     """Delete everything kept about the rep; the tracker store's conversation of this sender id goes whole."""
     where = where or RepLocation.configured()
     engine = get_engine(where.db_url)
-    counts = _erase_rep_rows(engine, [r.id for r in _reps(engine, sender, channel)])
-    tracker = _tracker_engine(where.tracker_url)
-    counts["tracker_events"] = _delete_where(tracker, EVENTS, EVENTS.c.sender_id == sender) if tracker else 0
-    counts["inbox"] = _erase_inbox(engine, sender, channel)
-    counts["inbox_spool"] = _erase_spool(where.spool, sender, channel)
-    counts["harvested_examples"] = _erase_harvested(where.harvest_files, conversation_tag(sender))
+    counts = erase_rep_rows(engine, [r.id for r in find_reps(engine, sender, channel)])
+    tracker = tracker_engine(where.tracker_url)
+    counts["tracker_events"] = delete_where(tracker, EVENTS, EVENTS.c.sender_id == sender) if tracker else 0
+    counts["inbox"] = erase_inbox(engine, sender, channel)
+    counts["inbox_spool"] = erase_spool(where.spool, sender, channel)
+    counts["harvested_examples"] = erase_harvested(where.harvest_files, conversation_tag(sender))
     logger.info("privacy: erased rep %s (%s): %s", sender, channel or "every channel", counts)
     return counts
 
@@ -356,17 +129,17 @@ def purge(retention_days: Optional[int] = None, now: Optional[datetime] = None,
     now = now or datetime.utcnow()
     cutoff = now - timedelta(days=days)
     counts: Dict[str, int] = {}
-    tracker = _tracker_engine(where.tracker_url)
-    counts["tracker_events"] = _delete_where(tracker, EVENTS, EVENTS.c.timestamp < (cutoff - datetime(1970, 1, 1))
+    tracker = tracker_engine(where.tracker_url)
+    counts["tracker_events"] = delete_where(tracker, EVENTS, EVENTS.c.timestamp < (cutoff - datetime(1970, 1, 1))
                                              .total_seconds()) if tracker else 0
     engine = get_engine(where.db_url)
-    counts["inbox"] = Inbox(engine=engine).purge(now - FINISHED_KEEP, cutoff) if _has(
+    counts["inbox"] = Inbox(engine=engine).purge(now - FINISHED_KEEP, cutoff) if has(
         engine, InboxMessage.__tablename__) else 0
     stale: List[int] = []
-    if _has(engine, MemCustomer.__tablename__):
+    if has(engine, MemCustomer.__tablename__):
         with Session(engine, future=True) as s:
             candidates = list(s.execute(select(MemCustomer).where(MemCustomer.created_at < cutoff)).scalars())
         stale = [c.id for c in candidates if _last_activity(engine, c) < cutoff]
-    counts["customers"] = _erase_customers(engine, stale)
+    counts["customers"] = erase_customers(engine, stale)
     logger.info("privacy: purge older than %d days (%s): %s", days, cutoff.date(), counts)
     return counts

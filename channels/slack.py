@@ -1,4 +1,4 @@
-"""Slack connector: Rasa's SlackInput/SlackBot with a configurable API base and retry de-duplication.
+"""Slack connector: Rasa's SlackInput/SlackBot with checked payloads, the durable inbox and retried replies.
 
 Mounted at /webhooks/slack/webhook (the channel keeps Rasa's name "slack"). credentials.yml:
 
@@ -11,8 +11,11 @@ Differences from `rasa.core.channels.slack.SlackInput`:
 * `slack_token` / `slack_signing_secret` fall back to SLACK_TOKEN / SLACK_SIGNING_SECRET;
 * the Web API base is `api_base` or SLACK_API_BASE (default https://slack.com/api/), so tests can
   point the bot at a local fake Slack API;
-* a delivery Slack retries (X-Slack-Retry-Num) is answered only if its event_id was never seen;
-  Rasa's own check only drops retries whose reason is http_timeout;
+* a request without a valid signature gets 401; a malformed one 400/413/415 (never a 500), checked by
+  `keqing.channels.slack`; the rep is identified by the signed event's user only;
+* a message is written to the inbox (keyed by its event_id, so a Slack retry is answered once, even
+  after a restart) before the 200; the inbox worker runs the turn, stores the reply parts and posts
+  each once, retried on network errors and rate limits; over-long messages and floods get a short notice;
 * threads (`use_threads`, default on): a reply goes to the thread the message was in; a mention in a
   channel is answered in a thread under it; a top-level direct message is answered top-level.
 """
@@ -22,21 +25,30 @@ import asyncio
 import logging
 import os
 from http import HTTPStatus
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
-from rasa.core.channels.channel import OutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from rasa.core.channels.slack import SlackBot as RasaSlackBot
 from rasa.core.channels.slack import SlackInput as RasaSlackInput
-from sanic import response
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from keqing.channels.state import shared_cache
+from channels.support import Readiness, recorded_replies, run_worker_with_server
+from keqing.channels import texts
+from keqing.channels.guard import BadInput
+from keqing.channels.inbox import InboxItem, InboxWorker, Unavailable
+from keqing.channels.inbox.sending import async_retrying
+from keqing.channels.inbox.worker import PermanentSendError
+from keqing.channels.intake import SPOOLED, STORED, Intake
+from keqing.channels.slack import Challenge, Ignored, SlackMessage, is_retryable, parse_event_body, parse_interactive
+from keqing.dialogue.replies.base import internal_error
+from keqing.settings import settings
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_SLACK_API_BASE = "https://slack.com/api/"
-EVENT_TTL = 3600  # Slack retries within minutes (immediately, after 1 min and after 5 min)
 
 
 def slack_api_base(configured: Optional[str] = None) -> str:
@@ -56,6 +68,14 @@ class SlackBot(RasaSlackBot):
         super().__init__(token, slack_channel, thread_id, proxy)
         self.api_base = slack_api_base(api_base)
         self.client = AsyncWebClient(token, base_url=self.api_base, proxy=proxy)
+
+
+class SlackCollectingOutput(CollectingOutputChannel):
+    """Collects a turn's replies; named "slack" so channel-specific responses are chosen."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "slack"
 
 
 class SlackInput(RasaSlackInput):
@@ -84,72 +104,148 @@ class SlackInput(RasaSlackInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.api_base = slack_api_base()
-        self._seen_events = shared_cache("slack-events", EVENT_TTL, 20_000)
+        self.intake = Intake.from_settings(self.name(), settings())
+        self.readiness = Readiness(self.intake.inbox)
+        self._tasks: Set[asyncio.Task] = set()
+        self.worker: Callable[[], Optional[InboxWorker]] = lambda: None
 
-    def get_metadata(self, request: Request) -> Dict[Text, Any]:
-        metadata = super().get_metadata(request)
-        if request.headers.get("content-type") == "application/json":
-            event = (request.json or {}).get("event") or {}
-            if event.get("channel_type") == "im" and not event.get("thread_ts"):
-                metadata["thread_id"] = None  # top-level direct message: answer top-level
-        return metadata
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        slack_webhook = Blueprint("slack_webhook", __name__)
+        turns = _SlackTurns(self, on_new_message)
+        self.worker = run_worker_with_server(
+            slack_webhook, self.readiness,
+            lambda: InboxWorker(self.intake.inbox, turns, busy_after=settings().busy_after_seconds,
+                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool))
 
-    async def process_message(
-        self,
-        request: Request,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-        text: Text,
-        sender_id: Optional[Text],
-        metadata: Optional[Dict],
-    ) -> Any:
-        event_id = _event_id(request)
-        retry_count = request.headers.get(self.retry_num_header)
-        retry_reason = request.headers.get(self.retry_reason_header)
-        if event_id is None:
-            return await super().process_message(request, on_new_message, text, sender_id, metadata)
-        if not self._seen_events.add(event_id):
-            logger.info("Slack: %s %s already handled (retry %s, %s)", "retry of" if retry_count else "repeated",
-                        event_id, retry_count or "-", retry_reason or "-")
-            return response.text("", status=HTTPStatus.OK, headers={"X-Slack-No-Retry": "1"})
-        if retry_count:
-            logger.info("Slack: retry #%s (%s) of unseen event %s, handling it", retry_count, retry_reason, event_id)
+        @slack_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
 
-        output_channel = (metadata or {}).get("out_channel")
-        thread_id = (metadata or {}).get("thread_id") if self.use_threads else None
+        @slack_webhook.route("/webhook", methods=["GET", "POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            if not self.is_request_from_slack_authentic(request):
+                logger.warning("Slack: request without a valid signature refused")
+                return response.text("invalid or missing X-Slack-Signature", status=HTTPStatus.UNAUTHORIZED)
+            try:
+                parsed = self._parse(request)
+            except BadInput as e:
+                logger.warning("Slack: refused a signed request: %d %s", e.status, e.reason)
+                return response.text(e.reason, status=e.status)
+            except Exception:  # never a 500
+                logger.exception("Slack: unexpected error reading a request")
+                return response.text("bad request", status=HTTPStatus.BAD_REQUEST)
+            if isinstance(parsed, Challenge):
+                return response.json(parsed.value)
+            if isinstance(parsed, Ignored):
+                logger.debug("Slack: ignored (%s)", parsed.reason)
+                return response.text("")
+            if not parsed.supported:
+                logger.info("Slack: message on unsupported channel %s ignored", parsed.channel)
+                return response.text("channel not supported.")
+            await self.accept(parsed)
+            return response.text("")
+
+        return slack_webhook
+
+    def _parse(self, request: Request) -> Any:
+        content_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            return parse_event_body(request.body, self.slack_channel)
+        if content_type == "application/x-www-form-urlencoded":
+            form = request.form
+            payload = form.get("payload") if form else None
+            return parse_interactive(payload, self._get_interactive_response)
+        raise BadInput(415, f"content type {content_type[:60]!r}")
+
+    async def accept(self, message: SlackMessage) -> None:
+        """Screen, then store before the 200; never raises."""
+        text = self._sanitize_user_message(message.text, message.users)
+        sender = self._get_conversation_id(message.user, message.channel, message.thread_id) or message.user
+        thread_id = message.thread_id if self.use_threads else None
         try:
-            user_msg = UserMessage(
-                text,
-                self.get_output_channel(output_channel, thread_id),
-                sender_id,
-                input_channel=self.name(),
-                metadata=metadata,
-            )
-            task: asyncio.Task = asyncio.create_task(on_new_message(user_msg))
-            self._background_tasks.add(task)
-            task.add_done_callback(self._background_tasks.discard)
+            refusal = self.intake.screen(sender, text)
+            if refusal is not None:
+                if refusal.reply:
+                    self._spawn(self.post(message.channel, thread_id, {"text": refusal.reply}))
+                return
+            payload = {"metadata": message.metadata(), "out_channel": message.channel, "thread_id": thread_id}
+            outcome = await asyncio.to_thread(self.intake.store, sender, message.event_id, text, payload)
+            if outcome == STORED:
+                worker = self.worker()
+                if worker is not None:
+                    worker.submit(sender)
+            elif outcome == SPOOLED:
+                self._spawn(self.post(message.channel, thread_id, {"text": texts.BUSY_TEXT}))
+            else:
+                logger.info("Slack: %s already received, not answered again", message.event_id)
         except Exception:
-            logger.exception("Slack: exception when trying to handle message")
-        return response.text("")
+            logger.exception("Slack: accepting a message from %s failed", sender)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def post(self, channel: Optional[str], thread_id: Optional[str], part: Dict[str, Any],
+                   raise_errors: bool = False) -> None:
+        """One message, retried with back-off on network errors and rate limits."""
+        bot = SlackBot(self.slack_token, channel, thread_id, self.proxy, self.api_base)
+        try:
+            async for attempt in async_retrying(is_retryable):
+                with attempt:
+                    await bot.send_response(channel or "", part)
+        except Exception as e:
+            if raise_errors:
+                raise
+            logger.error("Slack: posting to %s failed: %s: %s", channel, type(e).__name__, e)
 
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         channel = channel or self.slack_channel
         return SlackBot(self.slack_token, channel, thread_id, self.proxy, self.api_base)
 
 
-def _event_id(request: Request) -> Optional[str]:
-    if request.headers.get("content-type") != "application/json":
-        return None
-    try:
-        payload = request.json or {}
-    except Exception:
-        return None
-    event_id = payload.get("event_id")
-    if event_id:
-        return str(event_id)
-    event = payload.get("event") or {}
-    if event.get("channel") and event.get("ts"):
-        return f"{event['channel']}:{event['ts']}"
-    return None
+class _SlackTurns:
+    """The inbox worker's view of the channel."""
+
+    channel = "slack"
+
+    def __init__(self, input_channel: SlackInput, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self.input, self.on_new_message = input_channel, on_new_message
+
+    async def ready(self) -> bool:
+        return await self.input.readiness()
+
+    async def answer(self, item: InboxItem) -> List[Dict[str, Any]]:
+        collector = SlackCollectingOutput()
+        metadata = dict(item.payload.get("metadata") or {})
+        await self.on_new_message(UserMessage(item.text, collector, item.rep, input_channel="slack",
+                                              message_id=_message_id(item), metadata=metadata))
+        parts = [{k: v for k, v in m.items() if k != "recipient_id" and v is not None} for m in collector.messages]
+        if not parts and not await self.ready():
+            raise Unavailable("the turn produced no reply and a dependency is down")
+        return parts
+
+    async def send(self, item: InboxItem, part: Dict[str, Any]) -> None:
+        try:
+            await self.input.post(item.payload.get("out_channel"), item.payload.get("thread_id"), part,
+                                  raise_errors=True)
+        except Exception as e:
+            if not is_retryable(e):
+                raise PermanentSendError(f"{type(e).__name__}: {e}") from e
+            raise
+
+    async def notify_busy(self, item: InboxItem) -> None:
+        await self.input.post(item.payload.get("out_channel"), item.payload.get("thread_id"), {"text": texts.BUSY_TEXT})
+
+    def failure_parts(self, item: InboxItem) -> List[Dict[str, Any]]:
+        return [{"text": r.text} for r in internal_error()]
+
+    async def recorded(self, item: InboxItem) -> Optional[List[Dict[str, Any]]]:
+        return await recorded_replies(self.input.readiness, item.rep, _message_id(item))
+
+
+def _message_id(item: InboxItem) -> str:
+    return f"slack:{item.message_key}"
 
 
 def _as_bool(value: Any) -> bool:

@@ -1,8 +1,13 @@
 """WeChat Work (企业微信) connector for Rasa: `channels.wecom.WeComInput`.
 
-Mounted at /webhooks/wecom/webhook. A thin adapter: the protocol, de-duplication, button numbering
-and rendering live in `keqing.channels.wecom`. The callback is answered at once (empty 200); the turn runs in
-the background and the replies go out through the WeCom message API in a worker thread.
+Mounted at /webhooks/wecom/webhook. A thin adapter: the protocol, de-duplication, button numbering,
+rendering, the text cap, the flood limit and the durable inbox live in `keqing.channels`.
+
+A verified callback is written to the inbox (or, with the database down, to the local spool) before the
+empty 200; the inbox worker then runs the turn, stores the reply parts, sends each once through the
+WeCom message API (retried on network errors and errcodes -1/45009) and marks the message done. On
+start-up the worker finishes whatever a crash left. Over-long messages and floods get a short notice
+and are not stored.
 
 credentials.yml:
 
@@ -20,12 +25,8 @@ Any entry left out is read from the environment variable of the same meaning; WE
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import os
-import socket
-import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Set, Text
 
@@ -34,7 +35,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from keqing.channels.state import shared_redis
+from channels.support import Readiness, recorded_replies, run_worker_with_server
+from keqing.channels import texts
+from keqing.channels.inbox import InboxItem, InboxWorker, Unavailable
+from keqing.channels.inbox.worker import PermanentSendError
+from keqing.channels.intake import SPOOLED, STORED, Intake
 from keqing.channels.wecom import (
     CallbackRejected,
     Inbound,
@@ -42,13 +47,14 @@ from keqing.channels.wecom import (
     WeComCallback,
     WeComDialogue,
     WeComSender,
+    WeComSendError,
     WeComSettings,
+    inbound_from,
+    inbound_payload,
+    render_fixed,
 )
-from keqing.channels.wecom.inbox import Inbox, make_inbox
-from keqing.channels.wecom.settings import DEDUP_TTL
-
-SWEEP_SECONDS = 2.0  # how often a replica looks for queues whose worker died
-RETRY_DELAYS = (0.5, 1, 2, 4, 8, 10, 10, 10, 10, 10, 10, 10)  # a failing turn (database/Redis down) waits, then is retried
+from keqing.dialogue.replies.base import internal_error
+from keqing.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -89,33 +95,31 @@ class WeComInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls(WeComSettings.from_sources(credentials, os.environ))
 
-    def __init__(self, settings: WeComSettings, sender: Optional[WeComSender] = None) -> None:
-        self.settings = settings
-        self.callback = WeComCallback(settings)
-        self.dialogue = WeComDialogue(settings.msgtype, settings.welcome_interval)
-        self.sender = sender or WeComSender(settings)
-        self.inbox: Inbox = make_inbox(shared_redis())
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    def __init__(self, settings_: WeComSettings, sender: Optional[WeComSender] = None,
+                 intake: Optional[Intake] = None) -> None:
+        self.settings = settings_
+        self.callback = WeComCallback(settings_)
+        self.dialogue = WeComDialogue(settings_.msgtype, settings_.welcome_interval)
+        self.sender = sender or WeComSender(settings_)
+        self.intake = intake or Intake.from_settings(self.name(), settings())
+        self.readiness = Readiness(self.intake.inbox)
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wecom-send")
         self._tasks: Set[asyncio.Task] = set()
-        self._agent: Any = None
-        self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
-        self._sweeper: Optional[asyncio.Task] = None
+        self.worker: Callable[[], Optional[InboxWorker]] = lambda: None
         logger.info(
             "WeCom channel on: corp %s, agent %s, API %s, %s messages",
-            settings.corp_id, settings.agent_id, settings.api_base, settings.msgtype,
+            settings_.corp_id, settings_.agent_id, settings_.api_base, settings_.msgtype,
         )
 
     # ------------------------------------------------------------------ HTTP
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         wecom_webhook = Blueprint("wecom_webhook", __name__)
-        self._on_new_message = on_new_message
-
-        @wecom_webhook.listener("after_server_start")
-        async def start_sweeper(app: Any, _: Any) -> None:
-            self._agent = getattr(app.ctx, "agent", None)
-            self._sweeper = asyncio.ensure_future(self._sweep())
+        turns = _WeComTurns(self, on_new_message)
+        self.worker = run_worker_with_server(
+            wecom_webhook, self.readiness,
+            lambda: InboxWorker(self.intake.inbox, turns, busy_after=settings().busy_after_seconds,
+                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool))
 
         @wecom_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -129,29 +133,42 @@ class WeComInput(InputChannel):
                     plaintext = self.callback.verify_url(args)
                     logger.info("WeCom: callback URL verified")
                     return response.text(plaintext, content_type="text/plain; charset=utf-8")
-                inbound = self.callback.parse(args, request.body or b"")
+                inbound = self.callback.receive(args, request.body or b"")
             except CallbackRejected as e:
                 logger.warning("WeCom: rejected %s from %s: %d %s", request.method, _peer(request), e.status, e.reason)
                 return response.text(e.reason, status=e.status)
             except Exception:  # never a 500 for a callback
                 logger.exception("WeCom: unexpected error handling a %s callback from %s", request.method, _peer(request))
                 return response.text("bad request", status=400)
-            if inbound.kind == "ignored":
-                logger.debug("WeCom: %s event ignored", inbound.event)
-                return response.text("")
-            self._agent = self._agent or getattr(request.app.ctx, "agent", None)
-            try:  # the 200 means "queued": only then may WeCom forget the message
-                accepted = self.inbox.accept(dataclasses.asdict(inbound) | {"id": inbound.dedup_key}, DEDUP_TTL)
-            except Exception as e:  # inbox (Redis) unreachable: not accepted, WeCom delivers it again
-                logger.error("WeCom: inbox unavailable, asking WeCom to retry: %s: %s", type(e).__name__, e)
-                return response.text("busy", status=503)
-            if not accepted:
+
+            if inbound is None:
                 logger.info("WeCom: duplicate delivery ignored")
+            elif inbound.kind == "ignored":
+                logger.debug("WeCom: %s event ignored", inbound.event)
             else:
-                self._spawn(self._drain(inbound.user))
+                await self.accept(inbound)
             return response.text("")
 
         return wecom_webhook
+
+    async def accept(self, inbound: Inbound) -> None:
+        """Screen, then store before the 200; never raises."""
+        try:
+            refusal = self.intake.screen(inbound.user, inbound.text) if inbound.kind == "text" else None
+            if refusal is not None:
+                if refusal.reply:
+                    self._spawn(self.deliver(inbound.user, render_fixed(refusal.reply, self.settings.msgtype)))
+                return
+            outcome = await asyncio.to_thread(self.intake.store, inbound.user, inbound.dedup_key, inbound.text,
+                                              inbound_payload(inbound))
+            if outcome == STORED:
+                worker = self.worker()
+                if worker is not None:
+                    worker.submit(inbound.user)
+            elif outcome == SPOOLED:
+                self._spawn(self.deliver(inbound.user, render_fixed(texts.BUSY_TEXT, self.settings.msgtype)))
+        except Exception:
+            logger.exception("WeCom: accepting a %s message from %s failed", inbound.msg_type, inbound.user)
 
     # ------------------------------------------------------------------ turn
 
@@ -160,106 +177,7 @@ class WeComInput(InputChannel):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _sweep(self) -> None:
-        """Take over the queues of reps whose worker died (another replica killed mid-turn)."""
-        while True:
-            await asyncio.sleep(SWEEP_SECONDS)
-            try:
-                for user in self.inbox.orphans():
-                    logger.warning("WeCom: taking over the queue of %s (its worker is gone)", user)
-                    self._spawn(self._drain(user))
-            except Exception as e:
-                logger.warning("WeCom: inbox sweep failed: %s: %s", type(e).__name__, e)
-
-    async def _drain(self, user: str) -> None:
-        """Answer `user`'s queued messages in order, unless another worker holds the rep. Never raises."""
-        try:
-            if not self.inbox.claim(user, self.owner):
-                return
-        except Exception as e:
-            logger.warning("WeCom: cannot claim the queue of %s: %s: %s", user, type(e).__name__, e)
-            return
-        stop_keeping = threading.Event()
-        threading.Thread(target=self._keep_lease, args=(user, stop_keeping), daemon=True,
-                         name=f"wecom-lease-{user}").start()
-        try:
-            while True:
-                item = self.inbox.head(user)
-                if item is None:
-                    if self.inbox.release(user, self.owner):
-                        return
-                    continue
-                await self._answer_with_retries(item)
-                if not self.inbox.done(user, self.owner, item["id"]):
-                    logger.warning("WeCom: lost the lease on %s's queue; leaving it to its new worker", user)
-                    return
-        except Exception as e:  # Redis gone: the lease expires and a sweeper resumes the queue
-            logger.error("WeCom: worker for %s stopped: %s: %s", user, type(e).__name__, e)
-        finally:
-            stop_keeping.set()
-
-    def _keep_lease(self, user: str, stop: threading.Event) -> None:
-        """Renew the lease from a thread: a turn that blocks the event loop (model inference under load)
-        must not let the lease lapse while this process is alive, or another replica would answer twice."""
-        while not stop.wait(self.inbox.lease_seconds / 3):
-            try:
-                self.inbox.claim(user, self.owner)
-            except Exception as e:
-                logger.warning("WeCom: renewing the lease on %s failed: %s", user, e)
-
-    async def _answer_with_retries(self, item: Dict[str, Any]) -> None:
-        inbound = Inbound(**{f.name: item.get(f.name) for f in dataclasses.fields(Inbound)})
-        for attempt, delay in enumerate((*RETRY_DELAYS, None)):
-            try:
-                await self.answer(inbound, resumed=self.inbox.start(inbound.user, item["id"]))
-                return
-            except Exception as e:
-                if delay is None:
-                    logger.exception("WeCom: giving up on a message from %s after %d attempts", inbound.user, attempt + 1)
-                    return
-                logger.warning("WeCom: a turn of %s failed (%s: %s); retrying in %ss", inbound.user,
-                               type(e).__name__, e, delay)
-                await asyncio.sleep(delay)
-
-    async def handle(self, inbound: Inbound,
-                     on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None) -> None:
-        """Process one message and send the replies (no inbox). Never raises."""
-        if on_new_message is not None:
-            self._on_new_message = on_new_message
-        try:
-            await self.answer(inbound)
-        except Exception:
-            logger.exception("WeCom: handling a %s message from %s failed", inbound.msg_type, inbound.user)
-
-    async def answer(self, inbound: Inbound, resumed: bool = False) -> None:
-        """Process one accepted message and send the replies; raises when the turn could not run.
-
-        `resumed`: a previous worker started this message and died; if its turn reached the tracker, the
-        replies recorded there are sent instead of running the turn a second time.
-        """
-        if inbound.kind == "text":
-            outgoing = await self._recorded_replies(inbound) if resumed else None
-            if outgoing is None:
-                assert self._on_new_message is not None
-                outgoing = await self._run_turn(inbound, self._on_new_message)
-        else:
-            outgoing = self.dialogue.reply_to(inbound)
-        await self.deliver(inbound.user, outgoing)
-
-    async def _recorded_replies(self, inbound: Inbound) -> Optional[List[Outgoing]]:
-        """The replies the tracker holds for `inbound` (its turn ran before a crash), or None."""
-        store = getattr(self._agent, "tracker_store", None)
-        if store is None or not inbound.msg_id:
-            return None
-        tracker = await store.retrieve(inbound.user)
-        events = [e.as_dict() for e in tracker.events] if tracker is not None else []
-        replies = recorded_bot_messages(events, inbound.msg_id)
-        if replies is None:
-            return None
-        logger.info("WeCom: the turn of message %s already ran; sending its recorded replies", inbound.msg_id)
-        return self.dialogue.outgoing(inbound.user, replies)
-
-    async def _run_turn(self, inbound: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[Outgoing]:
+    async def run_turn(self, inbound: Inbound, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> List[Outgoing]:
         text, button = self.dialogue.incoming_text(inbound.user, inbound.text)
         collector = WeComCollectingOutput()
         metadata = {"wecom": {"msg_id": inbound.msg_id, "agent_id": inbound.agent_id,
@@ -270,29 +188,66 @@ class WeComInput(InputChannel):
         )
         return self.dialogue.outgoing(inbound.user, collector.messages)
 
-    async def deliver(self, user: str, outgoing: List[Outgoing]) -> None:
-        if not outgoing:
-            return
+    async def send_one(self, user: str, message: Outgoing) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self.sender.send_all, user, outgoing)
+        await loop.run_in_executor(self._executor, self.sender.send_reliably, user, message)
+
+    async def deliver(self, user: str, outgoing: List[Outgoing]) -> None:
+        """Send outside the inbox (notices, pushes): in order, retried; failures are logged."""
+        for message in outgoing:
+            try:
+                await self.send_one(user, message)
+            except Exception as e:
+                logger.error("WeCom: sending to %s failed: %s: %s", user, type(e).__name__, e)
+                return
 
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WeComOutput(self)
 
 
-def recorded_bot_messages(events: List[Dict[str, Any]], message_id: str) -> Optional[List[Dict[str, Any]]]:
-    """Bot messages the tracker `events` hold in answer to the user message `message_id`; None if absent."""
-    for index, event in enumerate(events):
-        if event.get("event") == "user" and event.get("message_id") == message_id:
-            replies = []
-            for later in events[index + 1:]:
-                if later.get("event") == "user":
-                    break
-                if later.get("event") == "bot":
-                    data = {k: v for k, v in (later.get("data") or {}).items() if v}
-                    replies.append({"text": later.get("text"), **data} if later.get("text") else data)
-            return replies
-    return None
+class _WeComTurns:
+    """The inbox worker's view of the channel."""
+
+    channel = "wecom"
+
+    def __init__(self, input_channel: WeComInput, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        self.input, self.on_new_message = input_channel, on_new_message
+
+    async def ready(self) -> bool:
+        return await self.input.readiness()
+
+    async def answer(self, item: InboxItem) -> List[Dict[str, Any]]:
+        inbound = inbound_from(item.rep, item.message_key, item.text, item.payload)
+        if inbound.kind == "text":
+            outgoing = await self.input.run_turn(inbound, self.on_new_message)
+            if not outgoing and not await self.ready():
+                raise Unavailable("the turn produced no reply and a dependency is down")
+        else:
+            outgoing = self.input.dialogue.reply_to(inbound)
+        return [o.to_part() for o in outgoing]
+
+    async def send(self, item: InboxItem, part: Dict[str, Any]) -> None:
+        try:
+            await self.input.send_one(item.rep, Outgoing.from_part(part))
+        except WeComSendError as e:
+            if not e.retryable:
+                raise PermanentSendError(str(e)) from e
+            raise
+
+    async def notify_busy(self, item: InboxItem) -> None:
+        await self.input.deliver(item.rep, render_fixed(texts.BUSY_TEXT, self.input.settings.msgtype))
+
+    def failure_parts(self, item: InboxItem) -> List[Dict[str, Any]]:
+        return [o.to_part() for r in internal_error() for o in render_fixed(r.text, self.input.settings.msgtype)]
+
+    async def recorded(self, item: InboxItem) -> Optional[List[Dict[str, Any]]]:
+        inbound = inbound_from(item.rep, item.message_key, item.text, item.payload)
+        if inbound.kind != "text" or not inbound.msg_id:
+            return None
+        replies = await recorded_replies(self.input.readiness, inbound.user, inbound.msg_id)
+        if not replies:
+            return None
+        return [o.to_part() for o in self.input.dialogue.outgoing(inbound.user, replies)]
 
 
 def _first_values(args: Mapping[str, Any]) -> Dict[str, Optional[str]]:

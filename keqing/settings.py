@@ -9,7 +9,8 @@ variable sees it at once. Nothing else in the package reads `os.environ` for con
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import List, Optional
+from urllib.parse import urlsplit
 
 from pydantic import BaseSettings, Field
 
@@ -22,6 +23,13 @@ MODELS_DIR = REPO_ROOT / "models"
 def _sqlite_default(filename: str) -> str:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{VAR_DIR / filename}"
+
+
+def _url_password(url: Optional[str]) -> Optional[str]:
+    try:
+        return urlsplit(url).password if url else None
+    except ValueError:
+        return None
 
 
 class Settings(BaseSettings):
@@ -37,6 +45,21 @@ class Settings(BaseSettings):
     rest_token: Optional[str] = Field(None, env="KEQING_REST_TOKEN")
     max_message_chars: int = Field(2000, env="KEQING_MAX_MESSAGE_CHARS")
     retention_days: int = Field(365, env="KEQING_RETENTION_DAYS")
+    # Per-rep flood limit on every channel: at most this many messages in this many seconds.
+    rate_limit_messages: int = Field(30, env="KEQING_RATE_LIMIT_MESSAGES")
+    rate_limit_seconds: float = Field(10.0, env="KEQING_RATE_LIMIT_SECONDS")
+    # A turn slower than this gets the "系统有点忙" notice at once (WeCom, Slack); the answer follows.
+    busy_after_seconds: float = Field(8.0, env="KEQING_BUSY_AFTER_SECONDS")
+    # A message whose turn or reply could not go through is tried again after 1, 2, 4 ... up to this many seconds.
+    inbox_retry_max_seconds: float = Field(30.0, env="KEQING_INBOX_RETRY_MAX_SECONDS")
+    # Where accepted messages wait when the database cannot take them (default var/inbox-spool.jsonl).
+    inbox_spool: str = Field("", env="KEQING_INBOX_SPOOL")
+    # Channel secrets, read here only so that logging can redact them (the channels read their credentials).
+    wecom_secret: Optional[str] = Field(None, env="WECOM_SECRET")
+    wecom_token: Optional[str] = Field(None, env="WECOM_TOKEN")
+    wecom_aes_key: Optional[str] = Field(None, env="WECOM_AES_KEY")
+    slack_token: Optional[str] = Field(None, env="SLACK_TOKEN")
+    slack_signing_secret: Optional[str] = Field(None, env="SLACK_SIGNING_SECRET")
     # The Rasa adapter that loads a model archive as a parser (keqing.learn.models).
     model_loader: str = Field("components.parser:load_parser", env="KEQING_MODEL_LOADER")
 
@@ -51,6 +74,22 @@ class Settings(BaseSettings):
 
     def resolved_action_url(self) -> str:
         return self.action_url or f"http://127.0.0.1:{self.action_port}/webhook"
+
+    def resolved_inbox_spool(self) -> Path:
+        if self.inbox_spool:
+            return Path(self.inbox_spool)
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        return VAR_DIR / "inbox-spool.jsonl"
+
+    def secret_values(self) -> List[str]:
+        """Every configured secret (tokens, keys, database passwords): what no log line may contain."""
+        values = [self.api_token, self.rest_token, self.wecom_secret, self.wecom_token, self.wecom_aes_key,
+                  self.slack_token, self.slack_signing_secret]
+        for url in (self.db_url, self.tracker_url, self.redis_url):
+            password = _url_password(url)
+            if password:
+                values.append(password)
+        return [v.strip() for v in values if v and v.strip()]
 
 
 def settings() -> Settings:

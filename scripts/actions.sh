@@ -1,8 +1,9 @@
 # Sourced: start_action_server / stop_action_server for run.sh, server.sh and test.sh.
 ACTION_PID=""
 start_action_server() {
-  local log="var/action-server.log"
-  .venv/bin/rasa run actions --actions actions --port "$KEQING_ACTION_PORT" >"$log" 2>&1 &
+  local log="${KEQING_RUNTIME_DIR:-var}/action-server.log"
+  # only Rasa on this host calls it, and it has no authentication: loopback unless KEQING_ACTION_HOST says otherwise
+  SANIC_HOST="${KEQING_ACTION_HOST:-127.0.0.1}" .venv/bin/rasa run actions --actions actions --port "$KEQING_ACTION_PORT" >"$log" 2>&1 &
   ACTION_PID=$!
   for _ in $(seq 1 120); do
     if .venv/bin/python - "$KEQING_ACTION_PORT" <<'PY' 2>/dev/null; then return 0; fi

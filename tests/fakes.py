@@ -1,8 +1,10 @@
 """Fake WeCom and Slack APIs on loopback, and a shared running Rasa server for the channel tests.
 
-The Rasa server (`rasa run --enable-api`) is started once per test session, with the credentials
-written by `keqing.channels.config` and WECOM_API_BASE / SLACK_API_BASE pointing at the fakes.
-Model: $KEQING_TEST_MODEL, else the newest models/*.tar.gz; without one the server tests are skipped.
+The server is `make server`'s own script (scripts/server.sh: action server + `rasa run` with the API
+token, the REST token, WeCom and Slack), started once per test session with WECOM_API_BASE /
+SLACK_API_BASE pointing at the fakes, its databases in a temporary directory and debug logging (so
+that the secret-redaction test sees what urllib3 prints). Model: $KEQING_TEST_MODEL, else the newest
+models/*.tar.gz; without one the server tests are skipped.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import base64
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -38,6 +41,11 @@ WECOM_ACCESS_TOKEN = "FAKE-ACCESS-TOKEN-1"
 
 SLACK_TOKEN = "xoxb-fake-token"
 SLACK_SIGNING_SECRET = "fake-slack-signing-secret"
+API_TOKEN = "api-token-7c1e9d"
+REST_TOKEN = "rest-token-52af0b"
+SECRETS = {"WECOM_SECRET": WECOM_SECRET, "WECOM_TOKEN": WECOM_TOKEN, "WECOM_AES_KEY": WECOM_AES_KEY,
+           "access token": WECOM_ACCESS_TOKEN, "SLACK_TOKEN": SLACK_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+           "KEQING_API_TOKEN": API_TOKEN, "KEQING_REST_TOKEN": REST_TOKEN}
 
 
 def free_port() -> int:
@@ -133,6 +141,16 @@ class FakeWeComAPI(_FakeServer):
         self.token_requests = Recorder()
         self.sent = Recorder()
         self.errors = Recorder()
+        self.attempts = Recorder()  # every message/send request, answered or refused
+        # failure injection: queued answers for the next sends, or refuse every send while set
+        self.fail_next: List[tuple] = []
+        self.refuse_all: Optional[tuple] = None
+        self._lock = threading.Lock()
+
+    def fail(self, *answers: tuple) -> None:
+        """The next sends get these (status, payload) answers, e.g. (200, {"errcode": -1, ...})."""
+        with self._lock:
+            self.fail_next.extend(answers)
 
     @property
     def base_url(self) -> str:
@@ -154,6 +172,11 @@ class FakeWeComAPI(_FakeServer):
             except ValueError:
                 self.errors.add({"path": path, "body": body})
                 return 200, {"errcode": 47001, "errmsg": "data format error"}
+            self.attempts.add(data)
+            with self._lock:
+                refusal = self.fail_next.pop(0) if self.fail_next else self.refuse_all
+            if refusal is not None:
+                return refusal
             self.sent.add(data)
             return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
         self.errors.add({"path": path, "method": method})
@@ -252,16 +275,20 @@ def needs_action_server(model: Path) -> bool:
 
 
 class RasaStack:
+    """scripts/server.sh (what `make server` runs) with every channel on, against the fake APIs."""
+
     def __init__(self, model: Path) -> None:
         self.model = model
         self.workdir = Path(tempfile.mkdtemp(prefix="keqing-channels-"))
         self.wecom_api = FakeWeComAPI().start()
         self.slack_api = FakeSlackAPI().start()
         self.port = free_port()
+        self.action_port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.processes: List[subprocess.Popen] = []
         self._stopped = False
         self.log_path = self.workdir / "rasa.log"
+        self.actions_log = self.workdir / "action-server.log"
         self.env = dict(os.environ)
         self.env.update({
             "WECOM_CORP_ID": WECOM_CORP_ID,
@@ -273,40 +300,70 @@ class RasaStack:
             "SLACK_TOKEN": SLACK_TOKEN,
             "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
             "SLACK_API_BASE": self.slack_api.base_url,
+            "KEQING_API_TOKEN": API_TOKEN,
+            "KEQING_REST_TOKEN": REST_TOKEN,
+            "KEQING_MODEL": str(model),
+            "KEQING_PORT": str(self.port),
+            "KEQING_ACTION_PORT": str(self.action_port),
+            "KEQING_INTERFACE": "127.0.0.1",
+            "KEQING_RUNTIME_DIR": str(self.workdir),
+            "KEQING_DB_URL": f"sqlite:///{self.workdir / 'keqing.db'}",
+            "KEQING_TRACKER_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
+            "KEQING_INBOX_SPOOL": str(self.workdir / "inbox-spool.jsonl"),
+            "KEQING_BUSY_AFTER_SECONDS": "8",
+            "KEQING_INBOX_RETRY_MAX_SECONDS": "2",
+            "LOG_LEVEL": "DEBUG",  # urllib3 prints request URLs at debug level: the redaction must hold
+            "LOG_LEVEL_LIBRARIES": "DEBUG",
             "RASA_TELEMETRY_ENABLED": "false",
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
         })
-        for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        for var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy",
+                    "KEQING_ACTION_URL", "KEQING_REDIS_URL"):
             self.env.pop(var, None)
 
     def start(self) -> RasaStack:
-        sys.path.insert(0, str(ROOT))
-        from keqing.channels.config import write_credentials
-
-        config = write_credentials(self.workdir / "credentials.yml", self.env)
-        assert config.enabled == ["rest", "wecom", "slack"], config.summary()
-        endpoints = self.workdir / "endpoints.yml"
-        endpoint_lines = ["# channel tests: in-memory tracker store"]
-        if needs_action_server(self.model):
-            action_port = free_port()
-            self._spawn([str(RASA), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-                        self.workdir / "actions.log")
-            endpoint_lines += ["action_endpoint:", f"  url: http://127.0.0.1:{action_port}/webhook"]
-            self._wait(f"http://127.0.0.1:{action_port}/health", self.workdir / "actions.log")
-        endpoints.write_text("\n".join(endpoint_lines) + "\n", encoding="utf-8")
-        self._spawn(
-            [str(RASA), "run", "--enable-api", "--credentials", str(self.workdir / "credentials.yml"),
-             "--endpoints", str(endpoints), "--port", str(self.port), "--model", str(self.model),
-             "--interface", "127.0.0.1"],
-            self.log_path,
-        )
-        self._wait(f"{self.base_url}/status", self.log_path)
+        subprocess.run([str(ROOT / ".venv" / "bin" / "python"), "-m", "keqing", "kb", "load"], cwd=str(ROOT),
+                       env=self.env, check=True, capture_output=True)
+        self._spawn(["bash", str(ROOT / "scripts" / "server.sh")], self.log_path)
+        self._wait(f"{self.base_url}/status?token={API_TOKEN}", self.log_path)
         return self
 
+    def kill(self) -> None:
+        """SIGKILL the whole server (rasa and the action server): a crash, nothing runs its clean-up."""
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=10)
+        self.processes = []
+
+    def restart(self) -> None:
+        self.kill()
+        self._spawn(["bash", str(ROOT / "scripts" / "server.sh")], self.log_path)
+        self._wait(f"{self.base_url}/status?token={API_TOKEN}", self.log_path)
+
+    def action_server_pid(self) -> Optional[int]:
+        """The action server started by server.sh (a child of the script)."""
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"actions" in cmdline and str(self.action_port).encode() in cmdline:
+                return int(proc.name)
+        return None
+
+    def start_action_server(self) -> None:
+        """Another action server on the same port (after a test stopped server.sh's own)."""
+        self._spawn([str(RASA), "run", "actions", "--actions", "actions", "--port", str(self.action_port)],
+                    self.actions_log)
+        self._wait(f"http://127.0.0.1:{self.action_port}/health", self.actions_log)
+
     def _spawn(self, argv: List[str], log: Path) -> None:
-        handle = open(log, "wb")
+        handle = open(log, "ab")
         self.processes.append(subprocess.Popen(argv, cwd=str(ROOT), env=self.env, stdout=handle,
                                                stderr=subprocess.STDOUT, start_new_session=True))
 
@@ -333,8 +390,13 @@ class RasaStack:
         except OSError:
             return ""
 
+    def logs(self) -> str:
+        """Everything the server and the action server logged so far."""
+        return "\n".join(p.read_text(errors="replace") for p in (self.log_path, self.actions_log) if p.exists())
+
     def tracker(self, sender_id: str) -> Dict[str, Any]:
-        status, body, _ = http("GET", f"{self.base_url}/conversations/{urllib.parse.quote(sender_id)}/tracker")
+        status, body, _ = http("GET", f"{self.base_url}/conversations/{urllib.parse.quote(sender_id)}/tracker"
+                                      f"?token={API_TOKEN}")
         assert status == 200, body
         return json.loads(body)
 
@@ -351,17 +413,29 @@ class RasaStack:
                 return texts
             time.sleep(0.2)
 
+    def rest(self, sender: str, message: Any, token: Optional[str] = REST_TOKEN, body: Optional[bytes] = None,
+             content_type: str = "application/json", timeout: float = 60.0) -> tuple[int, Any]:
+        headers = {"Content-Type": content_type}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        data = body if body is not None else json.dumps({"sender": sender, "message": message}).encode()
+        status, out, _ = http("POST", f"{self.base_url}/webhooks/rest/webhook", data, headers, timeout=timeout)
+        try:
+            return status, json.loads(out)
+        except ValueError:
+            return status, out
+
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
         for process in reversed(self.processes):
             if process.poll() is None:
-                process.terminate()
+                os.killpg(process.pid, signal.SIGTERM)
                 try:
                     process.wait(timeout=15)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    os.killpg(process.pid, signal.SIGKILL)
                     process.wait(timeout=5)
         self.processes = []
         for api in (self.wecom_api, self.slack_api):

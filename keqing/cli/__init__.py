@@ -19,6 +19,7 @@ COMMAND_MODULES: List[str] = [
     "keqing.cli.channels",
     "keqing.cli.endpoints",
     "keqing.cli.learn",
+    "keqing.cli.privacy",
 ]
 
 
@@ -39,6 +40,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from keqing import logsafe
+
+    logsafe.install()
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

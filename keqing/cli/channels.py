@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "channels",
         help="decide the chat channels from the environment and write Rasa's credentials file",
         description=(
-            "rest is always on; wecom when WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and "
+            "rest when KEQING_REST_TOKEN is set (requests need Authorization: Bearer); wecom when WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_SECRET, WECOM_TOKEN and "
             "WECOM_AES_KEY are set; slack when SLACK_TOKEN and SLACK_SIGNING_SECRET are set. "
             "Without --write the credentials YAML is printed."
         ),
@@ -34,4 +34,5 @@ def run(args: argparse.Namespace) -> int:
     for warning in config.warnings:
         logger.warning(warning)
     logger.info(config.summary())
+    logger.info(config.api_status())
     return 0

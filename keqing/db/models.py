@@ -1,6 +1,7 @@
 """All ORM models; importing this module registers every table on `metadata`."""
 from keqing.db.base import Base, metadata
 from keqing.db.harvest_models import HarvestWatermark
+from keqing.db.inbox_models import InboxMessage, OutboxPart
 from keqing.db.kb_models import (
     KB_TABLES,
     KbAlias,
@@ -34,6 +35,8 @@ __all__ = [
     "metadata",
     "KB_TABLES",
     "HarvestWatermark",
+    "InboxMessage",
+    "OutboxPart",
     "KbAlias",
     "KbCompliance",
     "KbCue",

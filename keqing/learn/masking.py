@@ -6,12 +6,19 @@ mobile numbers (1[3-9] + 9 digits, with +86 and spaces/hyphens), landlines (0xx(
 amounts (¥/￥/$/人民币 + number; number + 元/块/万/亿/w; Chinese numerals such as 八十万, 三千块,
 ranges such as 50-80万) → [金额].
 
+People and companies are pseudonymised (个人信息保护法): the surname goes, the title stays, so the text
+still reads as a description of a person — 王总 → 某总, 欧阳总 → 某总, 李经理 → 某经理, 老周 → 老某,
+周建国 → 某某, "采购总监姓贺" → 姓某, Kevin → 某人; a company keeps only its business word —
+宏远机械 → 某机械, 华瑞电子有限公司 → 某有限公司 (`keqing.text.names.find_names`,
+`keqing.text.accounts.find_account`).
+
 Share expressions (三成, 85%, 百分之八十五, 一半多) and plain counts (五万台, 一万人) are left alone: the
 NLU needs them and they identify nobody.
 
 Patterns run on `keqing.text.normalize.normalize(text)` (half-width, same length as the input), replacements are
 applied to the text as typed. `MaskResult.map_span` maps an offset range of the original text onto the
-masked text, so annotation spans are computed after masking and stay correct.
+masked text, so annotation spans are computed after masking and stay correct; a span that covers a
+pseudonymised name keeps covering it (`[王总](customer)` → `[某总](customer)`).
 """
 from __future__ import annotations
 
@@ -19,6 +26,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
+from keqing.text.accounts import _BUSINESS, find_account
+from keqing.text.names import find_names, split_title
 from keqing.text.normalize import normalize
 
 PLACEHOLDERS: Dict[str, str] = {
@@ -27,7 +36,11 @@ PLACEHOLDERS: Dict[str, str] = {
     "phone": "[电话]",
     "card": "[卡号]",
     "money": "[金额]",
+    "person": "某人",  # the usual replacement is built from the name (某总, 老某)
+    "company": "某公司",
 }
+# Kinds whose replacement stands for the same thing, so an annotation over it stays valid.
+PSEUDONYMS = frozenset({"person", "company"})
 
 _EMAIL = re.compile(r"[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
@@ -101,14 +114,19 @@ class MaskResult:
 
     def map_span(self, start: int, end: int) -> Optional[Tuple[int, int]]:
         """The range [start, end) of the original text in the masked text, or None when it overlaps
-        a masked region (its content is gone)."""
-        shift = 0
+        a masked region (its content is gone); a pseudonymised name inside the range is kept in it."""
+        shift = inner = 0
         for s in self.spans:
+            delta = (s.masked_end - s.masked_start) - (s.end - s.start)
             if s.end <= start:
-                shift += (s.masked_end - s.masked_start) - (s.end - s.start)
-            elif s.start < end:
+                shift += delta
+            elif s.start >= end:
+                continue
+            elif s.kind in PSEUDONYMS and start <= s.start and s.end <= end:
+                inner += delta
+            else:
                 return None
-        return start + shift, end + shift
+        return start + shift, end + shift + inner
 
 
 def find_sensitive(text: str) -> List[Tuple[int, int, str]]:
@@ -126,17 +144,87 @@ def find_sensitive(text: str) -> List[Tuple[int, int, str]]:
     return sorted(taken)
 
 
+_BUSINESS_END = re.compile(rf"(?:{_BUSINESS})$")
+_LEGAL_FORM = "(?:股份有限公司|有限责任公司|有限公司|股份公司|集团|公司)"
+_LEGAL_AFTER = re.compile(rf"(?:\(中国\)|（中国）)?{_LEGAL_FORM}")
+_LEGAL_END = re.compile(rf"(?:\(中国\)|（中国）)?{_LEGAL_FORM}$")
+_NAME_BEFORE = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,8}$")
+_NOT_A_COMPANY = re.compile(r"[的了是在]|^[一二两三四五六七八九十百千万几\d]")
+_NOT_IN_NAME = re.compile(r"^.*[的到了在去是见和跟与给对从]")
+
+
+def _company_spans(text: str, taken: List[Tuple[int, int, str]]) -> List[Tuple[int, int, str]]:
+    found: List[Tuple[int, int, str]] = []
+    work = text
+    for _ in range(8):  # a description names a handful of companies at most
+        name = find_account(work)
+        if not name:
+            break
+        start = work.find(name)
+        if start < 0:
+            break
+        end = start + len(name)
+        legal = _LEGAL_AFTER.match(normalize(text[end:]))
+        if legal:
+            end += legal.end()
+        if _LEGAL_END.fullmatch(normalize(name)):  # only "有限公司" was found: take the name before it
+            before = _NAME_BEFORE.search(normalize(text[:start]))
+            if before and _BUSINESS_END.search(before.group()):
+                cut = _NOT_IN_NAME.match(before.group())
+                start = before.start() + (cut.end() if cut else 0)
+        work = work[:start] + "\u3000" * (end - start) + work[end:]  # never found again, offsets kept
+        if _NOT_A_COMPANY.search(text[start:end]):
+            continue  # "一万人的厂": a description, not a name
+        if not any(start < e and end > s for s, e, _ in taken + found):
+            found.append((start, end, "company"))
+    return found
+
+
+def _person_spans(text: str, taken: List[Tuple[int, int, str]]) -> List[Tuple[int, int, str]]:
+    return [(n.start, n.end, "person") for n in find_names(text)
+            if n.end > n.start and not any(n.start < e and n.end > s for s, e, _ in taken)]
+
+
+def pseudonym(kind: str, original: str) -> str:
+    """The replacement of one person or company name (see the module's docstring)."""
+    if kind == "company":
+        legal = _LEGAL_END.search(normalize(original))
+        core = original[: legal.start()] if legal and legal.start() > 0 else original
+        m = _BUSINESS_END.search(normalize(core))
+        return "某" + (core[m.start():] if m else "") + (original[legal.start():] if legal and legal.start() > 0 else "") \
+            if (m or legal) else "某公司"
+    norm = normalize(original)
+    if re.fullmatch(r"[A-Za-z .]+", norm):
+        return "某人"
+    if len(norm) == 2 and norm[0] in "老小" and norm[1] not in "总经工":
+        return norm[0] + "某"
+    surname, title = split_title(original)
+    if surname and title:
+        return "某" + title
+    if len(norm) <= 2:
+        return "某"  # a surname on its own (姓贺)
+    return "某某"  # a full name
+
+
+def find_sensitive_and_names(text: str) -> List[Tuple[int, int, str]]:
+    """`find_sensitive` plus the companies and the people named in `text`."""
+    taken = find_sensitive(text)
+    taken += _company_spans(text, taken)
+    taken += _person_spans(text, taken)
+    return sorted(taken)
+
+
 def mask(text: Optional[str]) -> MaskResult:
-    """Replace every sensitive span of `text` by its placeholder."""
+    """Replace every sensitive span of `text` by its placeholder, names by pseudonyms."""
     text = text or ""
     parts: List[str] = []
     spans: List[MaskedSpan] = []
     pos = 0
     out_len = 0
-    for start, end, kind in find_sensitive(text):
+    for start, end, kind in find_sensitive_and_names(text):
         parts.append(text[pos:start])
         out_len += start - pos
-        placeholder = PLACEHOLDERS[kind]
+        placeholder = pseudonym(kind, text[start:end]) if kind in PSEUDONYMS else PLACEHOLDERS[kind]
         spans.append(MaskedSpan(kind, start, end, out_len, out_len + len(placeholder)))
         parts.append(placeholder)
         out_len += len(placeholder)

@@ -48,7 +48,7 @@ _NOT_AFTER = {
 # 老X / 小X that are ordinary words, never a person.
 _NOT_OLD_YOUNG = {
     "老": "板婆公家实是大乡表练外总师兄弟妹姐哥爸妈人客东西样习字头天",
-    "小": "时心孩学组姐伙子事时候区",
+    "小": "时心孩学组姐伙子事时候区单",
 }
 _COMPOUND_RE = "|".join(COMPOUND_SURNAMES)
 _NAME = re.compile(

@@ -17,6 +17,8 @@ from keqing.channels.wecom.dialogue import WeComDialogue  # noqa: F401
 from keqing.channels.wecom.inbound import (  # noqa: F401
     Inbound,
     WeComCallback,
+    inbound_from,
+    inbound_payload,
     parse_inbound,
 )
 from keqing.channels.wecom.render import (  # noqa: F401
@@ -36,6 +38,7 @@ from keqing.channels.wecom.sender import (  # noqa: F401
     WeComSender,
     WeComSendError,
     describe_error,
+    is_retryable,
     make_client,
 )
 from keqing.channels.wecom.settings import (  # noqa: F401

@@ -47,6 +47,19 @@ class Inbound:
     create_time: Optional[int] = None
 
 
+def inbound_payload(inbound: Inbound) -> Dict[str, Any]:
+    """What the inbox keeps of a callback to answer it later (the text is kept in its own column)."""
+    return {"kind": inbound.kind, "msg_type": inbound.msg_type, "event": inbound.event, "msg_id": inbound.msg_id,
+            "agent_id": inbound.agent_id, "create_time": inbound.create_time}
+
+
+def inbound_from(user: str, key: str, text: str, payload: Mapping[str, Any]) -> Inbound:
+    create_time = payload.get("create_time")
+    return Inbound(str(payload.get("kind") or "text"), user, key, str(payload.get("msg_type") or "text"), text=text,
+                   event=str(payload.get("event") or ""), msg_id=payload.get("msg_id"),
+                   agent_id=payload.get("agent_id"), create_time=int(create_time) if create_time else None)
+
+
 def parse_inbound(xml: str) -> Inbound:
     """Parse the decrypted XML with wechatpy and classify it."""
     from wechatpy.enterprise import parse_message

@@ -135,6 +135,14 @@ class Outgoing:
     def payload(self, user: str, agent_id: int) -> Dict[str, Any]:
         return {"touser": user, "agentid": agent_id, "msgtype": self.msgtype, self.msgtype: {"content": self.content}}
 
+    def to_part(self) -> Dict[str, Any]:
+        """As an outbox part (JSON)."""
+        return {"msgtype": self.msgtype, "content": self.content}
+
+    @classmethod
+    def from_part(cls, part: Mapping[str, Any]) -> Outgoing:
+        return cls(str(part.get("msgtype") or "text"), str(part.get("content") or ""))
+
 
 @dataclass
 class Rendered:

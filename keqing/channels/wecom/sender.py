@@ -6,6 +6,7 @@ import threading
 from typing import (
     Any,
     Dict,
+    Optional,
     Sequence,
 )
 
@@ -17,8 +18,35 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- message API
 
 
+# errcodes worth another try: system busy, API rate limit
+RETRYABLE_ERRCODES = frozenset({-1, 45009})
+
+
 class WeComSendError(RuntimeError):
-    pass
+    def __init__(self, message: str, errcode: Any = None) -> None:
+        super().__init__(message)
+        self.errcode = errcode
+
+    @property
+    def retryable(self) -> bool:
+        # errcode None: an HTTP error status from the API (5xx and the like)
+        return self.errcode is None or _int(self.errcode) in RETRYABLE_ERRCODES
+
+
+def _int(value: Any) -> Optional[int]:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Network errors, timeouts, HTTP errors and WeCom's "busy"/rate-limit errcodes."""
+    import requests
+
+    if isinstance(error, WeComSendError):
+        return error.retryable
+    return isinstance(error, (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError))
 
 
 def describe_error(errcode: Any, errmsg: Any) -> str:
@@ -74,10 +102,16 @@ class WeComSender:
                 self.settings.agent_id, user, msg={"msgtype": message.msgtype, message.msgtype: data[message.msgtype]}
             )
         except WeChatClientException as e:
-            raise WeComSendError(describe_error(e.errcode, e.errmsg)) from e
+            raise WeComSendError(describe_error(e.errcode, e.errmsg), e.errcode) from e
         if isinstance(result, dict) and result.get("invaliduser"):
             logger.warning("WeCom: invalid recipient %s (%s)", result.get("invaliduser"), ERROR_HINTS[81013])
         return result if isinstance(result, dict) else {}
+
+    def send_reliably(self, user: str, message: Outgoing, attempts: int = 5) -> Dict[str, Any]:
+        """`send`, retried with back-off on network errors and WeCom busy/rate limits (errcode -1, 45009)."""
+        from keqing.channels.inbox.sending import retrying
+
+        return retrying(is_retryable, attempts)(self.send, user, message)
 
     def send_all(self, user: str, messages: Sequence[Outgoing]) -> int:
         """Send in order; stops at the first failure (logged). Returns how many were sent."""

@@ -26,6 +26,7 @@ from keqing.learn.harvest.conversation import (
     conversation_items,
 )
 from keqing.learn.harvest.labelling import Item, Labeller, Lexicon, analyse
+from keqing.learn.harvest.spans import dedup_key
 from keqing.learn.harvest.tracker import (
     EventRow,
     ProgressCallback,
@@ -156,7 +157,8 @@ def harvest(
     batch: Set[str] = set()
     for item in sorted(candidates, key=lambda i: i.turn.event_id):
         key = item.key
-        source = known.source(key) if key else "empty"
+        # known as typed (training data is not pseudonymised) or as written
+        source = (known.source(key) or known.source(dedup_key(item.masked.original))) if key else "empty"
         if source or key in batch:
             name = source or "batch"
             result.skipped[name] = result.skipped.get(name, 0) + 1

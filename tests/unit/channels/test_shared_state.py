@@ -10,7 +10,6 @@ import pytest
 import redis
 
 from keqing.channels.state import RedisRateLimiter, RedisTTLCache, TTLCache, shared_cache
-from keqing.channels.wecom.inbox import MemoryInbox, RedisInbox
 
 
 @pytest.fixture
@@ -67,29 +66,15 @@ def test_rate_limiter_is_shared_and_slides(client) -> None:
     assert two.allow("rep")
 
 
-@pytest.mark.parametrize("kind", ["memory", "redis"])
-def test_inbox_queues_in_order_once_and_hands_over(kind, client) -> None:
-    inbox = MemoryInbox() if kind == "memory" else RedisInbox(client, prefix=f"t{uuid.uuid4().hex}:", lease_seconds=0.3)
-    item = lambda n: {"id": f"msg:{n}", "user": "rep1", "text": f"第{n}条"}
-    assert inbox.accept(item(1), 60) and inbox.accept(item(2), 60)
-    assert not inbox.accept(item(1), 60)  # WeCom's retry of message 1
-    assert inbox.claim("rep1", "replica-a") and not inbox.claim("rep1", "replica-b")
-    head = inbox.head("rep1")
-    assert head is not None and head["text"] == "第1条"
-    assert inbox.start("rep1", "msg:1") is False and inbox.start("rep1", "msg:1") is True
-    assert not inbox.done("rep1", "replica-b", "msg:1")  # not its lease
-    assert inbox.done("rep1", "replica-a", "msg:1")
-    assert not inbox.release("rep1", "replica-a")  # message 2 is still queued
-    if kind == "redis":  # replica-a dies holding the lease: it expires, the queue is an orphan
-        time.sleep(0.4)
-        assert inbox.orphans() == ["rep1"]
-        assert inbox.claim("rep1", "replica-b")
-        assert inbox.orphans() == []
-        owner = "replica-b"
-    else:
-        owner = "replica-a"
-    head = inbox.head("rep1")
-    assert head is not None and head["text"] == "第2条"
-    assert inbox.done("rep1", owner, "msg:2")
-    assert inbox.head("rep1") is None and inbox.release("rep1", owner)
-    assert inbox.claim("rep1", "replica-c")  # free again
+def test_flood_limit_is_shared_across_replicas_and_fails_open(monkeypatch, redis_server) -> None:
+    from keqing.channels.intake import flood_guard
+    from keqing.channels.limits import ALLOW, DROP, SLOW_DOWN
+    from keqing.settings import Settings
+
+    monkeypatch.setenv("KEQING_REDIS_URL", redis_server.url)
+    conf = Settings(rate_limit_messages=2, rate_limit_seconds=5)
+    one, two = flood_guard(conf), flood_guard(conf)
+    rep = f"wecom:{uuid.uuid4().hex}"
+    assert [one.check(rep), two.check(rep), one.check(rep), two.check(rep)] == [ALLOW, ALLOW, SLOW_DOWN, DROP]
+    monkeypatch.setenv("KEQING_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    assert flood_guard(conf).check(rep) == ALLOW

@@ -1,6 +1,7 @@
 """Unit tests of keqing.channels.wecom (no Rasa server) and of the thin adapter channels.wecom."""
 from __future__ import annotations
 
+import asyncio
 import base64
 import struct
 import sys
@@ -407,14 +408,28 @@ class RecordingSender:
     def __init__(self) -> None:
         self.sent: List[tuple] = []
 
-    def send_all(self, user: str, messages: List[Outgoing]) -> int:
-        self.sent.extend((user, m) for m in messages)
-        return len(messages)
+    def send_reliably(self, user: str, message: Outgoing) -> Dict[str, Any]:
+        self.sent.append((user, message))
+        return {}
 
 
-async def test_adapter_turn_with_buttons_and_number_answer():
-    from channels.wecom import WeComInput
+def adapter(tmp_path: Path, sender: RecordingSender):
+    """The adapter with its inbox in a fresh SQLite database and a running worker."""
+    from channels.wecom import WeComInput, _WeComTurns
+    from keqing.channels.inbox import Inbox, InboxWorker, Spool
+    from keqing.channels.intake import Intake
+    from keqing.channels.limits import FloodGuard
+    from keqing.db import migrate
 
+    url = f"sqlite:///{tmp_path / 'inbox.db'}"
+    migrate(url)
+    intake = Intake("wecom", Inbox(url), Spool(tmp_path / "spool.jsonl"), FloodGuard.in_memory(30, 10), 2000)
+    channel = WeComInput(settings(), sender=sender, intake=intake)
+    return channel, lambda on_new_message: InboxWorker(intake.inbox, _WeComTurns(channel, on_new_message),
+                                                       min_delay=0.05, max_delay=0.1)
+
+
+async def test_adapter_turn_with_buttons_and_number_answer(tmp_path):
     received: List[Dict[str, Any]] = []
 
     async def on_new_message(message):
@@ -427,18 +442,21 @@ async def test_adapter_turn_with_buttons_and_number_answer():
             await message.output_channel.send_response(message.sender_id, {"text": "收到"})
 
     sender = RecordingSender()
-    channel = WeComInput(settings(), sender=sender)
+    channel, make_worker = adapter(tmp_path, sender)
+    worker = make_worker(on_new_message)
+    channel.worker = lambda: worker
 
     def inbound(text, msg_id):
         return parse_inbound(text_xml(user="rep1", content=text, msg_id=msg_id))
 
-    await channel.handle(inbound("帮助", "1"), on_new_message)
-    await channel.handle(inbound("1", "2"), on_new_message)
-    await channel.handle(parse_inbound(
+    await channel.accept(inbound("帮助", "1"))
+    await channel.accept(inbound("1", "2"))
+    await channel.accept(parse_inbound(
         "<xml><FromUserName>rep1</FromUserName><CreateTime>1</CreateTime><MsgType>image</MsgType>"
-        "<MsgId>3</MsgId></xml>"), on_new_message)
+        "<MsgId>3</MsgId></xml>"))
+    await worker.idle()
 
-    assert [r["text"] for r in received] == ["帮助", "/ask_next_step"]
+    assert [r["text"] for r in received] == ["帮助", "/ask_next_step"]  # in order, the number is the button
     assert received[0]["sender"] == "rep1" and received[0]["channel"] == "wecom"
     assert received[0]["output"] == "wecom"  # channel-specific responses apply
     contents = [m.content for _, m in sender.sent]
@@ -446,15 +464,35 @@ async def test_adapter_turn_with_buttons_and_number_answer():
     assert contents[1] == "收到"
     assert "目前只支持文字" in contents[2]
     assert {u for u, _ in sender.sent} == {"rep1"}
+    assert channel.intake.inbox.open_reps("wecom") == []  # all done
 
 
-async def test_adapter_survives_failing_turn(caplog):
-    from channels.wecom import WeComInput
-
+async def test_adapter_survives_failing_turn(tmp_path, caplog):
     async def broken(message):
         raise RuntimeError("boom")
 
     sender = RecordingSender()
-    channel = WeComInput(settings(), sender=sender)
-    await channel.handle(parse_inbound(text_xml()), broken)  # logged, not raised
-    assert sender.sent == [] and "boom" in caplog.text
+    channel, make_worker = adapter(tmp_path, sender)
+    worker = make_worker(broken)
+    channel.worker = lambda: worker
+    await channel.accept(parse_inbound(text_xml()))  # logged, retried, then an apology
+    await worker.idle()
+    assert "boom" in caplog.text
+    assert [m.content for _, m in sender.sent] == ["抱歉,处理这条消息时出错了,请换个说法再试。"]
+
+
+async def test_adapter_refuses_over_long_text_without_storing(tmp_path):
+    async def never(message):
+        raise AssertionError("must not reach Rasa")
+
+    sender = RecordingSender()
+    channel, make_worker = adapter(tmp_path, sender)
+    worker = make_worker(never)
+    channel.worker = lambda: worker
+    await channel.accept(parse_inbound(text_xml(content="长" * 2001)))
+    for _ in range(50):
+        if sender.sent:
+            break
+        await asyncio.sleep(0.02)
+    assert [m.content for _, m in sender.sent] == ["这条消息太长了(2001 字),请精简到 2000 字以内再发给我。"]
+    assert channel.intake.inbox.next_for("wecom", "u1") is None

@@ -214,18 +214,18 @@ def test_harvest_writes_labelled_and_review_files(db_url: str, workspace: Dict[s
     assert result.skipped == {"training": 2, "heldout": 1}
     assert result.conversations == 4 and result.user_messages == 12
     assert result.watermark_after == max_event_id(db_url) and result.events > 0
-    assert result.masked == {"phone": 1, "email": 1, "money": 1, "id_number": 1, "card": 1}
+    assert result.masked == {"phone": 1, "email": 1, "money": 1, "id_number": 1, "card": 1, "person": 3}
 
     harvested = {e["metadata"]["harvest"]["label"]: e for e in read_examples(workspace["harvested"])}
     corrected = harvested["corrected"]
     assert corrected["intent"] == "describe_customer"
     # the corrected value's cue is annotated, the span the model read as 分析型 is not
-    assert corrected["text"] == "[张总](customer)看着[很随和](style_amiable),就是话不多,手机[电话],我们占他们[三成](share)"
+    assert corrected["text"] == "[某总](customer)看着[很随和](style_amiable),就是话不多,手机[电话],我们占他们[三成](share)"
     meta = corrected["metadata"]["harvest"]
     assert meta["correction"] == {"messages": [C_CORRECTION], "values": {"style": "和蔼型"}}
     assert meta["predicted"]["profile"]["style"]["value"] == "分析型"
     confirmed = harvested["confirmed"]
-    assert confirmed["text"] == "[李经理](customer)[说一不二](style_dominant),开会[只听结论](style_dominant),邮箱[邮箱],预算[金额]"
+    assert confirmed["text"] == "[某经理](customer)[说一不二](style_dominant),开会[只听结论](style_dominant),邮箱[邮箱],预算[金额]"
 
     pending = {e["metadata"]["review"]["reason"]: e for e in read_examples(workspace["pending"])}
     assert pending["low_confidence"]["intent"] == "ask_detail"
@@ -234,12 +234,12 @@ def test_harvest_writes_labelled_and_review_files(db_url: str, workspace: Dict[s
     assert pending["fallback"]["intent"] == "out_of_scope"  # the model's best real intent
     assert pending["fallback"]["text"] == "给我订张去上海的机票,卡号[卡号]"
     no_span = pending["corrected_no_span"]
-    assert no_span["intent"] == "describe_customer" and no_span["text"] == D_NO_CUE
+    assert no_span["intent"] == "describe_customer" and no_span["text"] == D_NO_CUE.replace("王经理", "某经理")
     assert no_span["metadata"]["review"]["correction"]["values"] == {"style": "表达型"}
     assert no_span["metadata"]["review"]["predicted"]["profile"]["style"]["evidence"] == ["不怎么回消息"]
 
     written = workspace["harvested"].read_text("utf-8") + workspace["pending"].read_text("utf-8")
-    for secret in (PHONE, EMAIL, ID_NUMBER, CARD, MONEY):
+    for secret in (PHONE, EMAIL, ID_NUMBER, CARD, MONEY, "张总", "李经理", "王经理"):
         assert secret not in written
 
     # a second harvest reads nothing new and writes nothing
@@ -270,9 +270,9 @@ def check_with_rasa(ws: Dict[str, Path]) -> None:
         assert data.intent_examples, path
         assert {m.get("intent") for m in data.intent_examples} <= set(domain.intents)
         assert data.entities <= set(domain.entities), data.entities
-    corrected = [m for m in load_data(str(ws["harvested"])).intent_examples if m.get("text").startswith("张总")][0]
+    corrected = [m for m in load_data(str(ws["harvested"])).intent_examples if m.get("text").startswith("某总")][0]
     assert [(e["entity"], e["value"]) for e in corrected.get("entities")] == [
-        ("customer", "张总"), ("style_amiable", "很随和"), ("share", "三成")]
+        ("customer", "某总"), ("style_amiable", "很随和"), ("share", "三成")]
 
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", SQLALCHEMY_SILENCE_UBER_WARNING="1")
     proc = subprocess.run(
@@ -322,7 +322,7 @@ def test_description_waits_for_the_reps_reaction(tmp_path: Path, workspace: Dict
     second = run_harvest(url, workspace, now=time.time())
     assert second.waiting == 0 and second.labelled == {"confirmed": 1}
     assert read_examples(workspace["harvested"])[0]["text"] == \
-        "[周总](customer)[特别能聊](style_expressive),[喜欢被夸](style_expressive)"
+        "[某总](customer)[特别能聊](style_expressive),[喜欢被夸](style_expressive)"
     assert second.watermark_after == max_event_id(url)
 
     third = run_harvest(url, workspace, now=time.time())

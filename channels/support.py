@@ -1,0 +1,70 @@
+"""Rasa glue shared by the WeCom and Slack adapters: the inbox worker's life cycle and its readiness check."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable, Dict, List, Optional
+
+from sanic import Blueprint
+
+from keqing.channels.health import health_url, reachable
+from keqing.channels.inbox import Inbox, InboxWorker
+from keqing.channels.inbox.replay import recorded_bot_messages
+
+logger = logging.getLogger(__name__)
+
+
+class Readiness:
+    """A turn can run when the action server answers /health and the database answers SELECT 1."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+        self.app: Any = None
+
+    def action_health_url(self) -> Optional[str]:
+        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        endpoint = getattr(agent, "action_endpoint", None)
+        return health_url(getattr(endpoint, "url", None))
+
+    async def __call__(self) -> bool:
+        url = self.action_health_url()
+        if url and not await asyncio.to_thread(reachable, url):
+            logger.warning("action server %s does not answer", url)
+            return False
+        try:
+            await asyncio.to_thread(self.inbox.ping)
+        except Exception as e:
+            logger.warning("database does not answer: %s", type(e).__name__)
+            return False
+        return True
+
+
+def run_worker_with_server(blueprint: Blueprint, readiness: Readiness,
+                           make_worker: Callable[[], InboxWorker]) -> Callable[[], Optional[InboxWorker]]:
+    """Start the worker when the server is up (it first finishes what a crash left), stop it with the server."""
+    state: dict = {}
+
+    @blueprint.listener("after_server_start")
+    async def _start(app: Any, _loop: Any) -> None:
+        readiness.app = app
+        worker = state["worker"] = make_worker()
+        worker.start()
+
+    @blueprint.listener("before_server_stop")
+    async def _stop(_app: Any, _loop: Any) -> None:
+        worker = state.pop("worker", None)
+        if worker is not None:
+            await worker.stop()
+
+    return lambda: state.get("worker")
+
+
+async def recorded_replies(readiness: Readiness, sender_id: str, message_id: str) -> Optional[List[Dict[str, Any]]]:
+    """The bot messages the tracker holds for the user message `message_id`, or None (turn not recorded)."""
+    agent = getattr(getattr(readiness.app, "ctx", None), "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    if store is None or not message_id:
+        return None
+    tracker = await store.retrieve(sender_id)
+    events = [e.as_dict() for e in tracker.events] if tracker is not None else []
+    return recorded_bot_messages(events, message_id)

@@ -115,7 +115,9 @@ class SlackInput(RasaSlackInput):
         self.worker = run_worker_with_server(
             slack_webhook, self.readiness,
             lambda: InboxWorker(self.intake.inbox, turns, busy_after=settings().busy_after_seconds,
-                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool))
+                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool,
+                                lease_seconds=settings().inbox_lease_seconds,
+                                sweep_every=settings().inbox_sweep_seconds))
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

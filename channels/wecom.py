@@ -119,7 +119,9 @@ class WeComInput(InputChannel):
         self.worker = run_worker_with_server(
             wecom_webhook, self.readiness,
             lambda: InboxWorker(self.intake.inbox, turns, busy_after=settings().busy_after_seconds,
-                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool))
+                                max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool,
+                                lease_seconds=settings().inbox_lease_seconds,
+                                sweep_every=settings().inbox_sweep_seconds))
 
         @wecom_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     busy_after_seconds: float = Field(8.0, env="KEQING_BUSY_AFTER_SECONDS")
     # A message whose turn or reply could not go through is tried again after 1, 2, 4 ... up to this many seconds.
     inbox_retry_max_seconds: float = Field(30.0, env="KEQING_INBOX_RETRY_MAX_SECONDS")
+    # a replica holds a rep's lease this long (renewed every third); a dead replica's reps are taken over
+    # by the next sweep of another replica after at most lease + sweep seconds
+    inbox_lease_seconds: float = Field(30.0, env="KEQING_INBOX_LEASE_SECONDS")
+    inbox_sweep_seconds: float = Field(15.0, env="KEQING_INBOX_SWEEP_SECONDS")
     # Where accepted messages wait when the database cannot take them (default var/inbox-spool.jsonl).
     inbox_spool: str = Field("", env="KEQING_INBOX_SPOOL")
     # Channel secrets, read here only so that logging can redact them (the channels read their credentials).

@@ -25,7 +25,7 @@ setup:
 db: setup
 	@source scripts/env.sh && $(PY) -m keqing kb load
 
-train: setup
+train: setup db
 	@bash scripts/train.sh >/dev/null
 
 run: setup db

@@ -135,7 +135,9 @@ _NOT_SHARE = re.compile(
     r"贵|便宜|降价|涨价|降了|涨了|降|涨|增长|增速|下降|下滑|提升|上涨|折扣|打折|返点|返利|rebate|预付|首付|定金|回款|"
     r"入股|股份|股权|持股|利润|毛利|良率|合格率|不良率|出错率|废品率|上架率|增值|产值|营收|预算|budget|税|利率|"
     r"可能性|把握|概率|成功率|完成率|进度|满意度|分数|评分|得分|差.{0,2}分|时间|人数|员工|减少|少了|砍|压价|free|"
-    r"提成|佣金|commission|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值", re.I)
+    r"提成|佣金|commission|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值|增加|增幅|高了|低了|上升|回落|波动", re.I)
+# A text about taxes, invoices or exchange rates: its bare percentages are rates, unless a clause says whose share.
+_RATE_TEXT = re.compile(r"税率|税点|增值税|发票|开票|汇率|利率")
 # Clauses about these are never our share, whatever else they say.
 _NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比", re.I)
 _SHARE_CONTEXT = re.compile(r"占|份额|采购|供|进货|订单|单子|单|量|货|业务|生意|比例|占比|share|拿|用|给|在|归|分|business|volume|order|PO|spend", re.I)
@@ -230,6 +232,10 @@ def _quantities(norm: str) -> List[_Quantity]:
             continue
         if m.group("pct2") and m.group("pn3") and not re.search(r"占|份额|百分|share", clause):
             continue  # "量了二十个点": points, not percentage points
+        if "百分点" in norm[s:e] and not re.search(r"占|份额|share", clause, re.I):
+            continue  # "高了约2个百分点": a change, not a level
+        if _RATE_TEXT.search(norm) and not (_OURS.search(clause) or re.search(r"占|份额|share|采购|订单", clause, re.I)):
+            continue
         if (m.group("ten") and _PROBABLY.match(after) and not _SHARE_CONTEXT.search(clause_before[-6:])
                 and not _REST.search(clause_before) and not _AFTER_OURS.search(after) and not _AFTER_OTHERS.search(after)):
             continue  # "八成是不会同意了": probably, not 80 %

@@ -87,6 +87,11 @@ NOT_SHARES = [
     "托盘规格是一千二乘一千的",
     "纸包装占比约45%,同比增长4.3%",
     "还要我们给extra 5%的rebate",
+    # rates and changes in visit notes: a level of tax or currency, a change in points
+    "财务说这单的税点按6%走，开票要等月底",
+    "美元走弱，进口件折算下来贵了4%",
+    "他们一次交检合格率今年提高了5个百分点",
+    "人工费用今年增加了8%，老板压力很大",
 ]
 
 

@@ -80,7 +80,7 @@ class ChannelsConfig:
 
     def api_status(self) -> str:
         if self.api_enabled:
-            return f"HTTP API 已开启: 每个请求都要带 {API_VAR} (?token= 或 Authorization)"
+            return f"HTTP API 已开启: 每个请求都要带 {API_VAR} (?token=)"
         return f"HTTP API 已关闭 (未设置 {API_VAR}): 只提供渠道 webhook"
 
     def to_yaml(self) -> str:

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--tracker-url", help="tracker store (default: KEQING_TRACKER_URL)")
     p.add_argument("--db-url", help="database holding the watermark (default: KEQING_DB_URL)")
     p.add_argument("--nlu-dir", type=Path, default=hv.DEFAULT_NLU_DIR, help="training data, for de-duplication")
-    p.add_argument("--out", type=Path, help="labelled examples (default: <nlu-dir>/harvested.yml)")
+    p.add_argument("--out", type=Path, help="labelled examples (default: <nlu-dir>/harvested/nlu.yml)")
     p.add_argument("--review", type=Path, default=hv.DEFAULT_REVIEW_PATH, help="examples to label by hand")
     p.add_argument("--heldout", type=Path, default=hv.DEFAULT_HELDOUT_DIR, help="held-out set, never harvested")
     p.add_argument("--min-confidence", type=float, default=0.6, help="intent confidence below this → review")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Tuple
 
+from keqing.nlu.position import supplier_position
 from keqing.nlu.share import parse_share, stage_for_share
 from keqing.taxonomy import CATEGORICAL, DIMENSIONS
 from keqing.text.normalize import normalize
@@ -170,6 +171,7 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
 
 
 _PARSE = object()
+POSITION_CONFIDENCE = 0.85  # a stated supplier position: a fact, weaker only than a stated share
 
 
 def build_profile(text: str, signals: Iterable[Signal], share: Any = _PARSE,
@@ -194,6 +196,9 @@ def build_profile(text: str, signals: Iterable[Signal], share: Any = _PARSE,
         }
     else:
         profile["share"] = None
+        position = supplier_position(text)
+        if position is not None:
+            profile["stage"] = {"value": position.stage, "confidence": POSITION_CONFIDENCE, "evidence": [position.text]}
     return {k: profile[k] for k in DIMENSIONS}
 
 

@@ -1,0 +1,45 @@
+"""A stated supplier position sets the stage; negated, wished-for or a competitor's position does not."""
+import pytest
+
+from keqing.nlu.position import supplier_position
+from keqing.nlu.scoring import build_profile
+
+POSITIONS = [
+    ("我们现在是他们的主供,年供货一千来万", "稳定合作", "主供"),
+    ("我們是他們的主力廠商", "稳定合作", "主力廠商"),
+    ("咱们在他们那是main supplier了", "稳定合作", "main supplier"),
+    ("我们只是他们的备选供应商,有缺口才叫我们", "初期合作", "备选供应商"),
+    ("去年还是二供,今年终于转成主供", "稳定合作", "主供"),
+    ("我们是他们这条线的独家供应商", "战略合作", "独家供应商"),
+    ("we are their backup supplier for now", "初期合作", "backup supplier"),
+]
+NOT_OURS = [
+    "我们还不是他们的主供,只是偶尔补货",
+    "今年的目标是争取做到他们的主力供应商",
+    "他们的主供是一家台资厂,价格压得很低",
+    "对手是他们的独家供应商,我们进不去",
+    "孙总说话很直,开会只听结论",
+]
+
+
+@pytest.mark.parametrize("text,stage,evidence", POSITIONS)
+def test_stated_positions(text, stage, evidence):
+    found = supplier_position(text)
+    assert found is not None and (found.stage, found.text) == (stage, evidence)
+
+
+@pytest.mark.parametrize("text", NOT_OURS)
+def test_not_our_position(text):
+    assert supplier_position(text) is None
+
+
+def test_a_stated_share_outranks_the_position():
+    profile = build_profile("我们是他们的主供,占了六成多", [])
+    assert profile["stage"]["value"] == "稳定合作" and profile["share"]["value"] == 65
+    profile = build_profile("我们算是二供,大概八成的量在我们这", [])
+    assert profile["stage"]["value"] == "战略合作"  # the share decides
+
+
+def test_position_gives_the_stage_with_its_evidence():
+    profile = build_profile("我们目前是他们的primary vendor", [])
+    assert profile["stage"] == {"value": "稳定合作", "confidence": 0.85, "evidence": ["primary vendor"]}

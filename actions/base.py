@@ -177,8 +177,9 @@ class KeqingAction(Action, abc.ABC):
 
 
 def run_turn(handler: Handler, step: Step) -> Outcome:
-    """The handler's outcome, after the rep's due reminders (said once, at the start of the answer)."""
-    outcome = handler(step)
+    """The handler's outcome, after the rep's due reminders (said once, at the start of the answer); a
+    digest on/off command is answered instead of the handler."""
+    outcome = schedule.digest_setting(step) or handler(step)
     due = schedule.due_now(step)  # claimed only once the answer exists: a failed turn loses no reminder
     if due:
         outcome.replies[:0] = replies.due_reminders(due)

@@ -20,6 +20,7 @@ from keqing.dialogue.turn import Outcome, answers
 from keqing.kb.query import KnowledgeBase
 from keqing.reminders.clock import local_now
 from keqing.reminders.dates import parse_when, shown
+from keqing.reminders.digest import answer_command
 from keqing.text.names import find_names
 
 Clock = Callable[[], datetime]
@@ -92,3 +93,9 @@ def due_now(step: Step) -> List[str]:
             out.append(f"{shown(rem.due_at)}:{rem.text}")
             step.memory.mark_delivered(rem.id, worker, now())
     return out
+
+
+def digest_setting(step: Step) -> Optional[Outcome]:
+    """"关掉周报" / "不要每周提醒了" / "打开周报", whatever the intent: stored and confirmed; else None."""
+    answer = answer_command(step.memory, step.channel, step.sender, step.text)
+    return step.out.say(answer).as_kind("digest_setting") if answer is not None else None

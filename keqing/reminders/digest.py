@@ -8,7 +8,6 @@ from typing import List, Optional
 
 from keqing.customers import CustomerMemory
 from keqing.dialogue import replies
-from keqing.dialogue.schedule import due_items
 from keqing.kb.query import KnowledgeBase
 from keqing.text.normalize import normalize
 
@@ -52,5 +51,7 @@ def digest_time(local: datetime, weekday: int = 0, hour: int = 9) -> bool:
 
 def compose(memory: CustomerMemory, kb: KnowledgeBase, channel: str, sender: str, local: datetime) -> List[str]:
     """The texts of one rep's digest."""
+    from keqing.dialogue.schedule import due_items  # schedule reads the rep's commands from here
+
     upcoming, overdue = due_items(memory, kb, channel, sender, local)  # due by next Monday, and overdue
     return [r.text for r in replies.weekly_digest(upcoming, overdue)]

@@ -311,6 +311,7 @@ class RasaStack:
         self.processes: List[subprocess.Popen] = []
         self._stopped = False
         self.log_path = self.workdir / "rasa.log"
+        self.clock_offset_file = self.workdir / "clock-offset"
         self.actions_log = self.workdir / "action-server.log"
         self.env = dict(os.environ)
         self.env.update({
@@ -335,6 +336,11 @@ class RasaStack:
             "KEQING_INBOX_SPOOL": str(self.workdir / "inbox-spool.jsonl"),
             "KEQING_BUSY_AFTER_SECONDS": "8",
             "KEQING_INBOX_RETRY_MAX_SECONDS": "2",
+            # due reminders are pushed every second; the clock can be moved forward by writing seconds to
+            # `clock_offset_file`; no weekly digest (weekday 7 never comes): it would message other tests' reps
+            "KEQING_REMINDER_POLL_SECONDS": "1",
+            "KEQING_CLOCK_OFFSET_FILE": str(self.workdir / "clock-offset"),
+            "KEQING_DIGEST_WEEKDAY": "7",
             "LOG_LEVEL": "DEBUG",  # urllib3 prints request URLs at debug level: the redaction must hold
             "LOG_LEVEL_LIBRARIES": "DEBUG",
             "RASA_TELEMETRY_ENABLED": "false",

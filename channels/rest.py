@@ -13,6 +13,7 @@ identified the rep itself. Answers:
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -25,6 +26,7 @@ from channels.support import Readiness
 from keqing.channels import texts
 from keqing.channels.guard import BadInput, bearer_matches, parse_rest_body
 from keqing.channels.intake import Intake
+from keqing.charts import store as pictures
 from keqing.dialogue.replies.base import internal_error
 from keqing.settings import settings
 
@@ -59,6 +61,15 @@ class KeqingRestInput(InputChannel):
         @rest.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @rest.route("/pictures/<name>", methods=["GET"])
+        async def picture(_: Request, name: str) -> HTTPResponse:
+            """A rendered picture (the style map); its URL is the sha256 of its content (unguessable)."""
+            key = pictures.key_of(f"{pictures.PATH}{name}")
+            content = await asyncio.to_thread(pictures.Pictures(settings().resolved_db_url()).get, key) if key else None
+            if content is None:
+                return response.text("not found", status=404)
+            return response.raw(content, content_type="image/png")
 
         @rest.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:

@@ -35,7 +35,13 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from channels.support import Readiness, recorded_replies, run_worker_with_server
+from channels.support import (
+    Readiness,
+    digest_command_reply,
+    recorded_replies,
+    run_followups_with_server,
+    run_worker_with_server,
+)
 from keqing.channels import texts
 from keqing.channels.guard import BadInput
 from keqing.channels.inbox import InboxItem, InboxWorker, Unavailable
@@ -44,6 +50,7 @@ from keqing.channels.inbox.worker import PermanentSendError
 from keqing.channels.intake import SPOOLED, STORED, Intake
 from keqing.channels.slack import Challenge, Ignored, SlackMessage, is_retryable, parse_event_body, parse_interactive
 from keqing.dialogue.replies.base import internal_error
+from keqing.reminders.delivery import FollowupDelivery
 from keqing.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -108,6 +115,7 @@ class SlackInput(RasaSlackInput):
         self.readiness = Readiness(self.intake.inbox)
         self._tasks: Set[asyncio.Task] = set()
         self.worker: Callable[[], Optional[InboxWorker]] = lambda: None
+        self.followups: Callable[[], Optional[FollowupDelivery]] = lambda: None
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         slack_webhook = Blueprint("slack_webhook", __name__)
@@ -118,6 +126,7 @@ class SlackInput(RasaSlackInput):
                                 max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool,
                                 lease_seconds=settings().inbox_lease_seconds,
                                 sweep_every=settings().inbox_sweep_seconds))
+        self.followups = run_followups_with_server(slack_webhook, self.name(), self.push)
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -201,6 +210,11 @@ class SlackInput(RasaSlackInput):
                 raise
             logger.error("Slack: posting to %s failed: %s: %s", channel, type(e).__name__, e)
 
+    async def push(self, user: str, texts_: List[str]) -> None:
+        """A direct message the rep did not ask for (a due reminder, the weekly digest); raises when not sent."""
+        for text in texts_:
+            await self.post(user, None, {"text": text}, raise_errors=True)
+
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         channel = channel or self.slack_channel
         return SlackBot(self.slack_token, channel, thread_id, self.proxy, self.api_base)
@@ -218,6 +232,9 @@ class _SlackTurns:
         return await self.input.readiness()
 
     async def answer(self, item: InboxItem) -> List[Dict[str, Any]]:
+        command = await digest_command_reply(self.channel, item.rep, item.text)
+        if command is not None:
+            return [{"text": text} for text in command]
         collector = SlackCollectingOutput()
         metadata = dict(item.payload.get("metadata") or {})
         await self.on_new_message(UserMessage(item.text, collector, item.rep, input_channel="slack",

@@ -10,6 +10,11 @@ from sanic import Blueprint
 from keqing.channels.health import health_url, reachable
 from keqing.channels.inbox import Inbox, InboxWorker
 from keqing.channels.inbox.replay import recorded_bot_messages
+from keqing.customers import CustomerMemory
+from keqing.kb.query import KnowledgeBase
+from keqing.reminders import digest
+from keqing.reminders.delivery import FollowupDelivery, Send
+from keqing.settings import settings
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +73,35 @@ async def recorded_replies(readiness: Readiness, sender_id: str, message_id: str
     tracker = await store.retrieve(sender_id)
     events = [e.as_dict() for e in tracker.events] if tracker is not None else []
     return recorded_bot_messages(events, message_id)
+
+
+def run_followups_with_server(blueprint: Blueprint, channel: str, send: Send) -> Callable[[], Optional[FollowupDelivery]]:
+    """Push due reminders and the weekly digest through `send` while the server runs (keqing.reminders.delivery)."""
+    state: dict = {}
+
+    @blueprint.listener("after_server_start")
+    async def _start(_app: Any, _loop: Any) -> None:
+        conf = settings()
+        url = conf.resolved_db_url()
+        delivery = state["delivery"] = FollowupDelivery(
+            CustomerMemory(url), channel, send, every=conf.reminder_poll_seconds, kb=KnowledgeBase(url),
+            digest_weekday=conf.digest_weekday, digest_hour=conf.digest_hour)
+        delivery.start()
+        logger.info("%s: reminders pushed every %.0f s", channel, conf.reminder_poll_seconds)
+
+    @blueprint.listener("before_server_stop")
+    async def _stop(_app: Any, _loop: Any) -> None:
+        delivery = state.pop("delivery", None)
+        if delivery is not None:
+            await delivery.stop()
+
+    return lambda: state.get("delivery")
+
+
+async def digest_command_reply(channel: str, rep: str, text: str) -> Optional[List[str]]:
+    """"关掉周报" / "打开周报": stored and confirmed here, before any turn; None for every other message."""
+    if digest.digest_command(text) is None:
+        return None
+    memory = CustomerMemory(settings().resolved_db_url())
+    answer = await asyncio.to_thread(digest.answer_command, memory, channel, rep, text)
+    return [r.text for r in answer] if answer else None

@@ -35,7 +35,13 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from channels.support import Readiness, recorded_replies, run_worker_with_server
+from channels.support import (
+    Readiness,
+    digest_command_reply,
+    recorded_replies,
+    run_followups_with_server,
+    run_worker_with_server,
+)
 from keqing.channels import texts
 from keqing.channels.inbox import InboxItem, InboxWorker, Unavailable
 from keqing.channels.inbox.worker import PermanentSendError
@@ -54,6 +60,7 @@ from keqing.channels.wecom import (
     render_fixed,
 )
 from keqing.dialogue.replies.base import internal_error
+from keqing.reminders.delivery import FollowupDelivery
 from keqing.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -106,6 +113,7 @@ class WeComInput(InputChannel):
         self._executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="wecom-send")
         self._tasks: Set[asyncio.Task] = set()
         self.worker: Callable[[], Optional[InboxWorker]] = lambda: None
+        self.followups: Callable[[], Optional[FollowupDelivery]] = lambda: None
         logger.info(
             "WeCom channel on: corp %s, agent %s, API %s, %s messages",
             settings_.corp_id, settings_.agent_id, settings_.api_base, settings_.msgtype,
@@ -122,6 +130,7 @@ class WeComInput(InputChannel):
                                 max_delay=settings().inbox_retry_max_seconds, spool=self.intake.spool,
                                 lease_seconds=settings().inbox_lease_seconds,
                                 sweep_every=settings().inbox_sweep_seconds))
+        self.followups = run_followups_with_server(wecom_webhook, self.name(), self.push)
 
         @wecom_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -203,6 +212,12 @@ class WeComInput(InputChannel):
                 logger.error("WeCom: sending to %s failed: %s: %s", user, type(e).__name__, e)
                 return
 
+    async def push(self, user: str, texts_: List[str]) -> None:
+        """A message the rep did not ask for (a due reminder, the weekly digest); raises when it did not go out."""
+        for text in texts_:
+            for message in render_fixed(text, self.settings.msgtype):
+                await self.send_one(user, message)
+
     def get_output_channel(self) -> Optional[OutputChannel]:
         return WeComOutput(self)
 
@@ -220,6 +235,9 @@ class _WeComTurns:
 
     async def answer(self, item: InboxItem) -> List[Dict[str, Any]]:
         inbound = inbound_from(item.rep, item.message_key, item.text, item.payload)
+        command = await digest_command_reply(self.channel, item.rep, item.text) if inbound.kind == "text" else None
+        if command is not None:
+            return [o.to_part() for text in command for o in render_fixed(text, self.input.settings.msgtype)]
         if inbound.kind == "text":
             outgoing = await self.input.run_turn(inbound, self.on_new_message)
             if not outgoing and not await self.ready():

@@ -58,6 +58,16 @@ class Settings(BaseSettings):
     inbox_sweep_seconds: float = Field(15.0, env="KEQING_INBOX_SWEEP_SECONDS")
     # Where accepted messages wait when the database cannot take them (default var/inbox-spool.jsonl).
     inbox_spool: str = Field("", env="KEQING_INBOX_SPOOL")
+    # Follow-ups: reminder times are the local time of this zone; WeCom/Slack push due reminders every
+    # `reminder_poll_seconds` and a weekly digest on `digest_weekday` (0 = Monday) at `digest_hour`.
+    timezone: str = Field("Asia/Shanghai", env="KEQING_TIMEZONE")
+    reminder_poll_seconds: float = Field(30.0, env="KEQING_REMINDER_POLL_SECONDS")
+    digest_weekday: int = Field(0, env="KEQING_DIGEST_WEEKDAY")
+    digest_hour: int = Field(9, env="KEQING_DIGEST_HOUR")
+    # Tests only: a file holding seconds to add to "now" (lets a server test move the clock forward).
+    clock_offset_file: str = Field("", env="KEQING_CLOCK_OFFSET_FILE")
+    # The address REST callers reach this server at; picture URLs (the style map) are built on it.
+    public_url: str = Field("", env="KEQING_PUBLIC_URL")
     # Channel secrets, read here only so that logging can redact them (the channels read their credentials).
     wecom_secret: Optional[str] = Field(None, env="WECOM_SECRET")
     wecom_token: Optional[str] = Field(None, env="WECOM_TOKEN")
@@ -75,6 +85,9 @@ class Settings(BaseSettings):
 
     def resolved_tracker_url(self) -> str:
         return self.tracker_url or _sqlite_default("tracker.db")
+
+    def resolved_public_url(self) -> str:
+        return (self.public_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     def resolved_action_url(self) -> str:
         return self.action_url or f"http://127.0.0.1:{self.action_port}/webhook"

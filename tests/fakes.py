@@ -142,6 +142,7 @@ class FakeWeComAPI(_FakeServer):
         self.sent = Recorder()
         self.errors = Recorder()
         self.attempts = Recorder()  # every message/send request, answered or refused
+        self.media = Recorder()  # uploaded media: {"type", "media_id", "content"}
         # failure injection: queued answers for the next sends, or refuse every send while set
         self.fail_next: List[tuple] = []
         self.refuse_all: Optional[tuple] = None
@@ -163,6 +164,15 @@ class FakeWeComAPI(_FakeServer):
             if first.get("corpid") != self.corp_id or first.get("corpsecret") != self.secret:
                 return 200, {"errcode": 40001, "errmsg": "invalid credential"}
             return 200, {"errcode": 0, "errmsg": "ok", "access_token": self.access_token, "expires_in": 7200}
+        if method == "POST" and path == "/cgi-bin/media/upload":
+            if first.get("access_token") != self.access_token:
+                return 200, {"errcode": 40014, "errmsg": "invalid access_token"}
+            content = _multipart_file(body, headers.get("Content-Type") or "")
+            if not content:
+                return 200, {"errcode": 41005, "errmsg": "media data missing"}
+            media_id = f"MEDIA-{len(self.media.items) + 1}"
+            self.media.add({"type": first.get("type"), "media_id": media_id, "content": content})
+            return 200, {"errcode": 0, "errmsg": "ok", "type": first.get("type"), "media_id": media_id}
         if method == "POST" and path == "/cgi-bin/message/send":
             if first.get("access_token") != self.access_token:
                 self.errors.add({"path": path, "query": first})
@@ -187,6 +197,19 @@ class FakeWeComAPI(_FakeServer):
 
     def wait_sent_to(self, user: str, timeout: float = 30.0, count: int = 1) -> List[Dict[str, Any]]:
         return self.sent.wait_for(lambda m: m.get("touser") == user, timeout, count)
+
+
+def _multipart_file(body: bytes, content_type: str) -> bytes:
+    """The first file part of a multipart/form-data body."""
+    from email.parser import BytesParser
+
+    if "multipart/form-data" not in content_type:
+        return b""
+    message = BytesParser().parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
+    for part in message.walk():
+        if part.get_filename():
+            return part.get_payload(decode=True) or b""
+    return b""
 
 
 class FakeSlackAPI(_FakeServer):
@@ -288,6 +311,7 @@ class RasaStack:
         self.processes: List[subprocess.Popen] = []
         self._stopped = False
         self.log_path = self.workdir / "rasa.log"
+        self.clock_offset_file = self.workdir / "clock-offset"
         self.actions_log = self.workdir / "action-server.log"
         self.env = dict(os.environ)
         self.env.update({
@@ -312,6 +336,11 @@ class RasaStack:
             "KEQING_INBOX_SPOOL": str(self.workdir / "inbox-spool.jsonl"),
             "KEQING_BUSY_AFTER_SECONDS": "8",
             "KEQING_INBOX_RETRY_MAX_SECONDS": "2",
+            # due reminders are pushed every second; the clock can be moved forward by writing seconds to
+            # `clock_offset_file`; no weekly digest (weekday 7 never comes): it would message other tests' reps
+            "KEQING_REMINDER_POLL_SECONDS": "1",
+            "KEQING_CLOCK_OFFSET_FILE": str(self.workdir / "clock-offset"),
+            "KEQING_DIGEST_WEEKDAY": "7",
             "LOG_LEVEL": "DEBUG",  # urllib3 prints request URLs at debug level: the redaction must hold
             "LOG_LEVEL_LIBRARIES": "DEBUG",
             "RASA_TELEMETRY_ENABLED": "false",

@@ -14,10 +14,12 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
 )
+from sqlalchemy.sql.expression import true
 
 from keqing.db.base import Base
 
@@ -35,6 +37,7 @@ class MemRep(Base):
     sender_id = Column(String(200), nullable=False)
     seq = Column(Integer, nullable=False, default=0)  # last event number handed out
     created_at = Column(DateTime, nullable=False)
+    weekly_digest = Column(Boolean, nullable=False, default=True, server_default=true())  # revision 0006
 
 
 class MemAccount(Base):
@@ -186,3 +189,28 @@ class MemReminder(Base):
     claimed_by = Column(String(100), nullable=True)
     delivered_at = Column(DateTime, nullable=True)
     cancelled = Column(Boolean, nullable=False, default=False)
+
+
+class MemDigest(Base):
+    """The Monday digest of one rep for one ISO week: claimed once, sent once (revision 0006)."""
+
+    __tablename__ = "mem_digests"
+    __table_args__ = (UniqueConstraint("rep_id", "week"),)
+
+    id = Column(Integer, primary_key=True)
+    rep_id = Column(Integer, ForeignKey("mem_reps.id", ondelete="CASCADE"), nullable=False)
+    week = Column(String(10), nullable=False)  # "2026-W49"
+    claimed_at = Column(DateTime, nullable=False)
+    claimed_by = Column(String(100), nullable=False)
+    sent_at = Column(DateTime, nullable=True)
+
+
+class Picture(Base):
+    """A rendered picture (the style map), served to REST callers and uploaded by WeCom/Slack (revision 0006)."""
+
+    __tablename__ = "pictures"
+
+    key = Column(String(64), primary_key=True)  # sha256 of the content
+    content = Column(LargeBinary, nullable=False)
+    mime = Column(String(50), nullable=False)
+    created_at = Column(DateTime, nullable=False, index=True)

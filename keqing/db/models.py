@@ -20,6 +20,7 @@ from keqing.db.memory_models import (
     MemAssessmentValue,
     MemCorrection,
     MemCustomer,
+    MemDigest,
     MemNextAction,
     MemNote,
     MemPlaybookPosition,
@@ -28,6 +29,7 @@ from keqing.db.memory_models import (
     MemRep,
     MemSignal,
     MemStageHistory,
+    Picture,
 )
 
 __all__ = [
@@ -37,6 +39,8 @@ __all__ = [
     "HarvestWatermark",
     "InboxMessage",
     "OutboxPart",
+    "MemDigest",
+    "Picture",
     "KbAlias",
     "KbCompliance",
     "KbCue",

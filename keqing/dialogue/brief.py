@@ -10,14 +10,17 @@ deal review would: a single contact (单线联系), no decision-maker reached, n
 """
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Optional, Sequence, Tuple
 
+from keqing.charts import store as pictures
+from keqing.charts import stylemap
 from keqing.customers import Customer
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.manage import _mentioned
 from keqing.dialogue.people import current
 from keqing.dialogue.playbook import current_playbook
+from keqing.dialogue.replies import Reply
 from keqing.dialogue.schedule import now
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.text.accounts import find_account
@@ -87,5 +90,39 @@ def account_map(step: Step) -> Outcome:
     if quiet:
         warnings.append("、".join(quiet) + f"超过{QUIET_DAYS}天没有动静了。")
     step.out.say(replies.account_map(customer.account, rows, warnings))
+    if any(style for _, _, style in rows):
+        step.out.say(style_map(step, customer.account, rows))
     return step.out
+
+
+PICTURE_CHANNELS = ("wecom", "slack")  # they upload the picture; elsewhere the text map goes with its URL
+
+
+def style_map(step: Step, account: Optional[str], people: Sequence[Tuple[str, Optional[str], Any]]) -> List[Reply]:
+    """The account's people on the 情感度 × 表达度 quadrant: a picture, with the text map where it cannot be shown."""
+    rows = [(name, role, str(style) if style else None) for name, role, style in people]
+    text = stylemap.text_map(account, rows)
+    png = stylemap.render_png(account, rows)
+    if png is None:
+        return [Reply(text)]
+    link = pictures.url(pictures.Pictures(engine=step.memory.engine).put(png))
+    return [Reply("", image=link)] if step.channel in PICTURE_CHANNELS else [Reply(text, image=link)]
+
+
+@answers("style_map")
+def draw_style_map(step: Step) -> Outcome:
+    """"画一下他们公司的风格图": the account map's people as the style picture only."""
+    named_account = find_account(step.text)
+    people = step.memory.account_people(step.channel, step.sender, named_account) if named_account else []
+    customer = people[0] if people else _named(step)
+    if customer is None:
+        return step.out.say(replies.account_unknown())
+    if not people:
+        people = (step.memory.account_people(step.channel, step.sender, customer.account)
+                  if customer.account else []) or [customer]
+    rows = []
+    for person in people:
+        profile = step.profile_of(person)
+        rows.append((person.display_name, person.role, profile.get("style") if profile else None))
+    return step.out.say(style_map(step, customer.account, rows))
 

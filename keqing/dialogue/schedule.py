@@ -11,16 +11,20 @@ import re
 from datetime import datetime, timedelta
 from typing import Callable, List, Optional, Tuple
 
+from keqing.customers import CustomerMemory
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
 from keqing.dialogue.manage import _mentioned
 from keqing.dialogue.people import current
 from keqing.dialogue.turn import Outcome, answers
+from keqing.kb.query import KnowledgeBase
+from keqing.reminders.clock import local_now
 from keqing.reminders.dates import parse_when, shown
+from keqing.reminders.digest import answer_command
 from keqing.text.names import find_names
 
 Clock = Callable[[], datetime]
-_clock: Clock = datetime.now
+_clock: Clock = local_now
 _TASK = re.compile(r"(?:提醒我|提醒一下|记得|叫我)(?P<task>.+)$")
 _FILLER = re.compile(r"^(?:帮我设个提醒|帮我设一个提醒|设个提醒|帮我提醒|提醒我|麻烦)[,，:：\s]*")
 
@@ -60,19 +64,24 @@ def set_reminder(step: Step) -> Outcome:
 @answers("due_list")
 def list_due(step: Step) -> Outcome:
     """Reminders of the next 7 days and customers overdue by their grade's cadence."""
-    today = now()
-    upcoming = [(shown(r.due_at), r.text) for r in step.memory.reminders(step.channel, step.sender,
-                                                                          until=today + timedelta(days=7))]
+    upcoming, overdue = due_items(step.memory, step.kb, step.channel, step.sender, now())
+    return step.out.say(replies.due_list(upcoming, overdue))
+
+
+def due_items(memory: CustomerMemory, kb: KnowledgeBase, channel: str, sender: str,
+              today: datetime) -> Tuple[List[Tuple[str, str]], List[Tuple[str, int]]]:
+    """(when, task) of the rep's reminders of the next 7 days, and (customer, days) of those overdue."""
+    upcoming = [(shown(r.due_at), r.text) for r in memory.reminders(channel, sender, until=today + timedelta(days=7))]
     overdue: List[Tuple[str, int]] = []
-    for activity, _ in step.memory.activity(step.channel, step.sender):
+    for activity, _ in memory.activity(channel, sender):
         if activity.last is None:
             continue
         days = (today - activity.last).days
-        limit = step.kb.cadence_days(activity.grade) if activity.grade else None
+        limit = kb.cadence_days(activity.grade) if activity.grade else None
         if days >= (limit or 14):
             overdue.append((activity.customer, days))
     overdue.sort(key=lambda x: -x[1])
-    return step.out.say(replies.due_list(upcoming, overdue))
+    return upcoming, overdue
 
 
 def due_now(step: Step) -> List[str]:
@@ -84,3 +93,9 @@ def due_now(step: Step) -> List[str]:
             out.append(f"{shown(rem.due_at)}:{rem.text}")
             step.memory.mark_delivered(rem.id, worker, now())
     return out
+
+
+def digest_setting(step: Step) -> Optional[Outcome]:
+    """"关掉周报" / "不要每周提醒了" / "打开周报", whatever the intent: stored and confirmed; else None."""
+    answer = answer_command(step.memory, step.channel, step.sender, step.text)
+    return step.out.say(answer).as_kind("digest_setting") if answer is not None else None

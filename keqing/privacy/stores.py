@@ -21,6 +21,7 @@ from keqing.db.memory_models import (
     MemAssessmentValue,
     MemCorrection,
     MemCustomer,
+    MemDigest,
     MemNextAction,
     MemNote,
     MemPlaybookPosition,
@@ -153,6 +154,8 @@ def erase_rep_rows(engine: Engine, rep_ids: Sequence[int]) -> Dict[str, int]:
     with Session(engine, future=True) as s, s.begin():
         counts["reminders"] = s.execute(delete(MemReminder).where(MemReminder.rep_id.in_(rep_ids))).rowcount or 0
         counts["accounts"] = s.execute(delete(MemAccount).where(MemAccount.rep_id.in_(rep_ids))).rowcount or 0
+        if has(engine, MemDigest.__tablename__):
+            s.execute(delete(MemDigest).where(MemDigest.rep_id.in_(rep_ids)))
         counts["reps"] = s.execute(delete(MemRep).where(MemRep.id.in_(rep_ids))).rowcount or 0
     return counts
 

@@ -11,11 +11,20 @@ from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from keqing.customers.records import CustomerRef, _guard, _now
 from keqing.customers.store import MemoryBase
-from keqing.db.memory_models import MemAssessment, MemCustomer, MemNote, MemReminder, MemRep, MemSignal
+from keqing.db.memory_models import (
+    MemAssessment,
+    MemCustomer,
+    MemDigest,
+    MemNote,
+    MemReminder,
+    MemRep,
+    MemSignal,
+)
 
 LEASE = timedelta(minutes=5)
 
@@ -84,6 +93,8 @@ class RemindersMixin(MemoryBase):
                 if rep is None:
                     return []
                 stmt = stmt.where(MemReminder.rep_id == rep.id)
+            elif channel is not None:  # every rep of one channel (its delivery loop)
+                stmt = stmt.where(MemReminder.rep_id.in_(select(MemRep.id).where(MemRep.channel == channel)))
             rows = s.execute(stmt.order_by(MemReminder.due_at).limit(limit)).scalars()
             return [self._reminder(s, r) for r in rows]
 
@@ -131,3 +142,64 @@ class RemindersMixin(MemoryBase):
                 grade = self._merged(s, row).get("grade")
                 out.append((Activity(row.display_name, last, str(grade.value) if grade else None), row.id))
             return out
+
+    # -- the weekly digest ---------------------------------------------------------------------
+    @_guard
+    def digest_reps(self, channel: str) -> List[str]:
+        """Senders of the channel who have customers and did not turn the weekly digest off."""
+        with Session(self.engine, future=True) as s:
+            has_customers = select(MemCustomer.id).where(MemCustomer.rep_id == MemRep.id).exists()
+            stmt = select(MemRep.sender_id).where(MemRep.channel == channel, MemRep.weekly_digest.is_(True),
+                                                  has_customers).order_by(MemRep.id)
+            return [str(sender) for sender in s.execute(stmt).scalars()]
+
+    @_guard
+    def weekly_digest_on(self, channel: str, sender: str) -> bool:
+        with Session(self.engine, future=True) as s:
+            rep = self._rep(s, channel, sender, create=False)
+            return True if rep is None else bool(rep.weekly_digest)
+
+    @_guard
+    def set_weekly_digest(self, channel: str, sender: str, on: bool) -> None:
+        with Session(self.engine, future=True) as s, s.begin():
+            rep = self._rep(s, channel, sender, create=True)
+            assert rep is not None
+            rep.weekly_digest = on
+
+    @_guard
+    def claim_digest(self, channel: str, sender: str, week: str, worker: str, now: Optional[datetime] = None) -> bool:
+        """Take this rep's digest of `week`; False when it was sent, or another worker holds a live claim."""
+        now = now or _now()
+        with Session(self.engine, future=True) as s:
+            rep = self._rep(s, channel, sender, create=False)
+            if rep is None:
+                return False
+            rep_id = rep.id
+        try:
+            with Session(self.engine, future=True) as s, s.begin():
+                s.add(MemDigest(rep_id=rep_id, week=week, claimed_at=now, claimed_by=worker[:100]))
+            return True
+        except IntegrityError:  # claimed before: take it over only when unsent and its claim has expired
+            with Session(self.engine, future=True) as s, s.begin():
+                result = s.execute(
+                    update(MemDigest)
+                    .where(MemDigest.rep_id == rep_id, MemDigest.week == week, MemDigest.sent_at.is_(None),
+                           MemDigest.claimed_at < now - LEASE)
+                    .values(claimed_at=now, claimed_by=worker[:100])
+                )
+                return bool(result.rowcount)
+
+    @_guard
+    def mark_digest_sent(self, channel: str, sender: str, week: str, worker: str,
+                         now: Optional[datetime] = None) -> bool:
+        with Session(self.engine, future=True) as s, s.begin():
+            rep = self._rep(s, channel, sender, create=False)
+            if rep is None:
+                return False
+            result = s.execute(
+                update(MemDigest)
+                .where(MemDigest.rep_id == rep.id, MemDigest.week == week, MemDigest.claimed_by == worker[:100],
+                       MemDigest.sent_at.is_(None))
+                .values(sent_at=now or _now())
+            )
+            return bool(result.rowcount)

@@ -17,6 +17,7 @@ from typing import (
 
 from keqing.channels.wecom.crypto import _printable
 from keqing.channels.wecom.settings import MESSAGE_MAX_BYTES, MSGTYPES
+from keqing.charts import store as pictures
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ def markdown_to_text(text: str) -> str:
 class Outgoing:
     """One WeCom message to send (`content` is within the byte limit)."""
 
-    msgtype: str  # "markdown" | "text"
+    msgtype: str  # "markdown" | "text" | "image" (content: the picture's URL, uploaded when sent)
     content: str
 
     def payload(self, user: str, agent_id: int) -> Dict[str, Any]:
@@ -178,11 +179,14 @@ def render_bot_messages(messages: Iterable[Mapping[str, Any]], msgtype: str = "m
     rendered = Rendered()
     for message in messages:
         lines: List[str] = []
+        picture: Optional[Outgoing] = None
         text = message.get("text")
         if text:
             lines.append(str(text).strip())
         image = message.get("image")
-        if image:
+        if image and pictures.key_of(str(image)):  # our picture: sent as a WeCom image message
+            picture = Outgoing("image", str(image))
+        elif image:
             lines.append(f"[图片]({image})" if msgtype == "markdown" else f"图片: {image}")
         attachment = message.get("attachment")
         if attachment:
@@ -214,6 +218,8 @@ def render_bot_messages(messages: Iterable[Mapping[str, Any]], msgtype: str = "m
             body = markdown_to_text(body)
         for chunk in split_by_bytes(body, limit):
             rendered.messages.append(Outgoing(msgtype, chunk))
+        if picture is not None:
+            rendered.messages.append(picture)
     return rendered
 
 

@@ -98,14 +98,31 @@ class WeComSender:
 
         data = message.payload(user, self.settings.agent_id)
         try:
-            result = self.client.message.send(
-                self.settings.agent_id, user, msg={"msgtype": message.msgtype, message.msgtype: data[message.msgtype]}
-            )
+            if message.msgtype == "image":
+                body = {"media_id": self.upload_picture(message.content)}
+            else:
+                body = data[message.msgtype]
+            result = self.client.message.send(self.settings.agent_id, user,
+                                              msg={"msgtype": message.msgtype, message.msgtype: body})
         except WeChatClientException as e:
             raise WeComSendError(describe_error(e.errcode, e.errmsg), e.errcode) from e
         if isinstance(result, dict) and result.get("invaliduser"):
             logger.warning("WeCom: invalid recipient %s (%s)", result.get("invaliduser"), ERROR_HINTS[81013])
         return result if isinstance(result, dict) else {}
+
+    def upload_picture(self, image_url: str) -> str:
+        """Upload one of our pictures as temporary media; its media_id (valid 3 days)."""
+        import io
+
+        from keqing.charts.store import Pictures, key_of
+        from keqing.settings import settings
+
+        key = key_of(image_url)
+        content = Pictures(settings().resolved_db_url()).get(key) if key else None
+        if content is None:
+            raise WeComSendError(f"picture {image_url[-70:]} not found", errcode=0)
+        result = self.client.media.upload("image", ("style-map.png", io.BytesIO(content), "image/png"))
+        return str(result["media_id"])
 
     def send_reliably(self, user: str, message: Outgoing, attempts: int = 5) -> Dict[str, Any]:
         """`send`, retried with back-off on network errors and WeCom busy/rate limits (errcode -1, 45009)."""

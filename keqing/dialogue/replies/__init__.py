@@ -64,6 +64,7 @@ from keqing.dialogue.replies.customers import (  # noqa: F401  # noqa: F401,E402
 )
 from keqing.dialogue.replies.followups import (  # noqa: F401,E402  # noqa: F401,E402
     advice,
+    digest_switched,
     due_list,
     due_reminders,
     evidence,
@@ -71,6 +72,7 @@ from keqing.dialogue.replies.followups import (  # noqa: F401,E402  # noqa: F401
     reminder_set,
     reminder_when,
     unsupported,
+    weekly_digest,
 )
 from keqing.dialogue.replies.knowledge import (  # noqa: F401  # noqa: F401,E402
     BTN_LAWFUL,

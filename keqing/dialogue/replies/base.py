@@ -19,6 +19,7 @@ Button = Tuple[str, str]  # (title, payload)
 class Reply:
     text: str
     buttons: List[Button] = field(default_factory=list)
+    image: Optional[str] = None  # URL of a picture (the style map); channels that can upload it do
 
 
 # -- buttons ---------------------------------------------------------------------------

@@ -70,3 +70,19 @@ def due_list(upcoming: Sequence[Tuple[str, str]], overdue: Sequence[Tuple[str, i
 
 def due_reminders(items: Sequence[str]) -> List[Reply]:
     return [Reply("⏰ 提醒:" + ";".join(items))] if items else []
+
+
+def weekly_digest(upcoming: Sequence[Tuple[str, str]], overdue: Sequence[Tuple[str, int]]) -> List[Reply]:
+    """The Monday message of the week's follow-ups (WeCom/Slack)."""
+    head = "早上好,这周的跟进:"
+    if not upcoming and not overdue:
+        body = ["这周没有到期的提醒,也没有很久没跟进的客户。"]
+    else:
+        body = [r.text for r in due_list(upcoming, overdue)]
+    return pack([head + "\n" + body[0], *body[1:], "不想每周收到,回复“关掉周报”。"])
+
+
+def digest_switched(on: bool) -> List[Reply]:
+    if on:
+        return [Reply("好,周报已打开:每周一上午9点发你这周要跟进的客户。")]
+    return [Reply("好,以后不再发每周提醒了。想再收到,回复“打开周报”。")]

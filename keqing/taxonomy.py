@@ -20,6 +20,12 @@ STAGES = VALUES["stage"]
 
 ANIMALS = {"支配型": "老虎", "表达型": "孔雀", "和蔼型": "鸽子", "分析型": "猫头鹰"}
 
+# The product's own terms a rep may ask the meaning of ("鸽子型是啥意思", "什么叫战略合作").
+CONCEPT_TERMS: Tuple[str, ...] = (
+    *VALUES["style"], *ANIMALS.values(), *VALUES["motive"], *VALUES["stage"][1:], "开发阶段",
+    *(f"{g}类" for g in VALUES["grade"]), "主供", "二供", "内线", "关键人", "决策者", "影响者", "把关者",
+)
+
 DIMENSION_LABELS = {"style": "沟通风格", "motive": "决策动机", "stage": "关系阶段", "grade": "客户等级", "share": "采购份额"}
 
 # NLU entity type (training data annotations) → (dimension, value)

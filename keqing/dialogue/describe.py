@@ -5,6 +5,7 @@ is news, not a description: it is kept as a signal and never changes the person'
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -18,6 +19,7 @@ from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.taxonomy import DIMENSIONS, PERSON_TRAITS, STAGES
 from keqing.text.accounts import find_account, role_evidence
 from keqing.text.names import find_names
+from keqing.text.normalize import normalize
 
 DESCRIPTIVE = ("describe_customer", "provide_share", "nlu_fallback")
 
@@ -96,10 +98,16 @@ def says_anything(step: Step) -> bool:
     return bool(find_names(text) or find_account(text) or role_evidence(text))
 
 
+# A message whose subject is the company ("他们明年要上一条新生产线") is about the account.
+_ACCOUNT_SUBJECT = re.compile(r"^(?:听说|据说|另外|还有|对了|哦对)?[,，\s]*(?:他们|他們|对方|客户那边|这家|那家)(?:公司|厂|工厂|集团|那边)?(?!的?(?:老板|总|经理|采购|主任|工))")
+SURE_ABOUT_ACCOUNT = 0.9
+
+
 @answers("diagnosis")
 def describe(step: Step) -> Outcome:
     found: List[FoundSignal] = find_signals(step.text)
-    if found and not describes_person(step, SURE):
+    about_account = bool(_ACCOUNT_SUBJECT.match(normalize(step.text).strip())) and not find_names(step.text)
+    if found and not describes_person(step, SURE_ABOUT_ACCOUNT if about_account else SURE):
         return news(step, found)
     if not found and not says_anything(step):
         return step.out.say(replies.nothing_detected(step.turn.slot("customer")))

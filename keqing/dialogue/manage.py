@@ -27,6 +27,9 @@ _RAW_NEW_NAME = re.compile(r"(?:改名成|改名为|改名叫|更名为|改成|�
 _WRONG_NAME = re.compile(r"不是|不叫")
 # "算了,先别删了", "不删了", "留着吧": keep it.
 _KEEP = re.compile(r"别删|不删|不要删|先不删|留着|算了|不用删|取消")
+# A short answer to "确定删除X吗?", whatever intent the model gave it ("确定" may read like a grade cue).
+_SHORT_YES = re.compile(r"^(?:确定|确认|是的?|对|嗯+|好的?|行|可以|没问题|删(?:吧|了吧|掉吧)?|ok|yes|sure)[!！。.啊吧呀的]*$", re.I)
+_SHORT_NO = re.compile(r"^(?:不(?:了|要|用|删)?|别(?:删)?|算了|取消|先不|不用了?|no|nope)[!！。.啊吧呀的]*$", re.I)
 
 
 def _mentioned(step: Step, text: str) -> Optional[Customer]:
@@ -95,6 +98,20 @@ def stop(step: Step) -> Outcome:
         step.out.say(replies.delete_cancelled(str(pending))).as_kind("delete_cancelled")
         return step.out.set_slots({PENDING_DELETE: None})
     return step.out.say(replies.stopped())
+
+
+def pending_answer(step: Step) -> Optional[Outcome]:
+    """The rep's yes/no to a pending delete question, answered as such; None for any other message."""
+    if not step.turn.slot(PENDING_DELETE):
+        return None
+    text = step.text.strip().lower()
+    if _SHORT_NO.match(text):
+        pending = str(step.turn.slot(PENDING_DELETE))
+        step.out.set_slots({PENDING_DELETE: None})
+        return step.out.say(replies.delete_cancelled(pending)).as_kind("delete_cancelled")
+    if _SHORT_YES.match(text):
+        return confirm(step)
+    return None
 
 
 @answers("ack")

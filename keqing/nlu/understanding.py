@@ -18,15 +18,17 @@ from keqing.compliance.detector import ComplianceDetector
 from keqing.nlu.reader import DESCRIPTIVE_INTENTS, ProfileReader, empty_profile
 from keqing.nlu.scoring import describes_customer
 from keqing.nlu.share import parse_share
-from keqing.taxonomy import PERSON_TRAITS
+from keqing.taxonomy import CONCEPT_TERMS, PERSON_TRAITS
 from keqing.text.names import find_names
-from keqing.text.questions import is_question
+from keqing.text.questions import asks_meaning_of, is_question
 
 BENEFIT_INTENT = "ask_improper_benefit"
 DESCRIBE_INTENT = "describe_customer"
 DESCRIPTION_OVER_BENEFIT = 0.5  # the unlawful probability below which a described person wins
 EXTRACTOR = "KeqingReader"
 ABOUT_THE_BOT = frozenset({"help", "bot_challenge"})
+MEANING_OVERRIDES = frozenset({"note", "describe_customer", "out_of_scope", "nlu_fallback", "report_news",
+                               "ask_strategy", "ask_detail", "help"})
 PEOPLE_QUESTIONS = frozenset({"ask_key_people", "ask_account_map"})
 # Grey areas that have an intent of their own.
 GREY_INTENTS = {"internal_disagreement": "ask_key_people", "competitor_public": "ask_strategy"}
@@ -79,6 +81,11 @@ def understand(text: str, intent: Optional[str], confidence: float, reader: Prof
     if intent in PEOPLE_QUESTIONS and not is_question(text) and find_names(text):
         # "晏总是决策者,老郭一直反对我们": a statement about people is a description of them
         intent = DESCRIBE_INTENT
+        read = reader.read(text, intent)  # each person with their own clauses
+        profile = read["customer_profile"]
+    if intent in MEANING_OVERRIDES and asks_meaning_of(text, list(CONCEPT_TERMS)):
+        # "顺便问一下,鸽子型到底是啥意思?": a question about the product's own term, not a note
+        return Understanding("ask_concept", confidence, empty_profile(), [], verdict.as_dict(), entities_of(text))
     if intent in ABOUT_THE_BOT and find_names(text):
         # "Tony能帮我做些什么?": a question about a person, not about the assistant
         intent = "ask_key_people"

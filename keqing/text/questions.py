@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from keqing.text.normalize import normalize
 
@@ -9,5 +10,20 @@ _QUESTION = re.compile(r"[?？]|怎么|如何|咋|谁|哪|什么|啥|吗|呢|该
                        re.I)
 
 
+# "什么都他定", "谁都不信", "怎么说都没用": indefinite, not interrogative
+_INDEFINITE = re.compile(r"(?:什么|啥|谁|哪(?:儿|里)?|怎么(?:说|做|劝|谈)?)(?:事|人|时候|东西)?(?:都|也)")
+
+
 def is_question(text: str) -> bool:
-    return bool(_QUESTION.search(normalize(text or "")))
+    return bool(_QUESTION.search(_INDEFINITE.sub("", normalize(text or ""))))
+
+
+# "鸽子型到底是啥意思", "什么叫战略合作", "A类客户指的是什么": a question about one of the product's own terms.
+_MEANING = re.compile(r"(?:是|指)?(?:啥|什么)意思|指(?:的是)?(?:什么|啥)|怎么理解|(?:是|算)(?:个)?(?:什么|啥)(?:东西|概念)?[?？]?$|"
+                      r"^(?:什么|啥)(?:叫|是)|解释一下|what does .* mean|what is", re.I)
+
+
+def asks_meaning_of(text: str, terms: Sequence[str]) -> bool:
+    """Does `text` ask what one of `terms` means?"""
+    norm = normalize(text or "")
+    return bool(_MEANING.search(norm)) and any(term in norm for term in terms)

@@ -508,3 +508,14 @@ async def test_through_the_action_server_executor(kb_url: str) -> None:
     result = await executor.run(call)
     slots = {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
     assert slots["stage"] == "稳定合作" and slots["share"] == 50.0
+
+
+async def test_news_about_the_company_is_news_even_with_a_fairly_sure_style_reading(kb_url: str) -> None:
+    rep = Rep()
+    await describe_wang(rep)
+    text = "他们下半年要扩一条新生产线,主要接出口订单"
+    turn = await rep.say(DIAGNOSE, text, "describe_customer", profile(style=dim("表达型", "出口", confidence=0.85)))
+    assert turn.slots()["reply_kind"] == "news" and "新产品上市" in turn.text
+    mem = fresh_memory(kb_url)
+    assert mem.profile(rep.channel, rep.sender, "王总").get("style") == "支配型"
+    assert [g.message for g in mem.signals(rep.channel, rep.sender, "王总")] == [text]

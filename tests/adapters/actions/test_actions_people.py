@@ -82,6 +82,21 @@ async def test_delete_asks_then_keeps_or_deletes(kb_url: str) -> None:
     assert names(kb_url, rep) == ["李工"]
 
 
+async def test_a_short_answer_to_the_delete_question_wins_over_the_intent(kb_url: str) -> None:
+    rep = Rep()
+    await _wang(rep)
+    await _wang(rep, "李工")
+    await rep.say(DELETE, "把李工删了吧", "delete_customer")
+    # the model may read "确定" as a description (a grade-A cue): it is the answer to the question
+    done = await rep.say(DIAGNOSE, "确定", "describe_customer", profile(grade=dim("A", "确定")))
+    assert "已删除李工" in done.text and names(kb_url, rep) == ["王总"]
+    await rep.say(DELETE, "把王总删了吧", "delete_customer")
+    kept = await rep.say(DIAGNOSE, "不了", "describe_customer")
+    assert "不删" in kept.text and names(kb_url, rep) == ["王总"]
+    after = await rep.say(DIAGNOSE, "确定", "describe_customer", profile(grade=dim("A", "确定")))
+    assert "已删除" not in after.text and "王总" in names(kb_url, rep)  # nothing pending any more
+
+
 async def test_a_person_only_mentioned_is_not_described(kb_url: str) -> None:
     rep = Rep()
     await rep.say(DIAGNOSE, "老周说一不二", "describe_customer", profile(style=dim("支配型", "说一不二")),

@@ -68,3 +68,30 @@ def test_non_descriptive_intents_get_no_person_traits(parts) -> None:
     reader, detector = parts
     u = understand("下一步做什么,他很强势", "ask_next_step", 0.9, reader, detector)
     assert u.profile["style"] is None
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("对了,老虎型到底指的是什么?", "note"),
+    ("什么叫稳定合作", "describe_customer"),
+    ("B类客户是啥意思啊", "out_of_scope"),
+])
+def test_a_question_about_the_products_own_terms_is_a_concept_question(parts, text, intent) -> None:
+    reader, detector = parts
+    u = understand(text, intent, 0.6, reader, detector)
+    assert u.intent == "ask_concept" and all(v is None for v in u.profile.values())
+
+
+def test_a_description_using_a_term_stays_a_description(parts) -> None:
+    reader, detector = parts
+    u = understand("王总说一不二,典型的老虎型", "describe_customer", 0.9, reader, detector)
+    assert u.intent == "describe_customer" and u.profile["style"]["value"] == "支配型"
+    assert understand("我也不知道他什么意思,反正很强势", "describe_customer", 0.9, reader, detector).intent \
+        == "describe_customer"
+
+
+def test_a_statement_about_several_people_reads_each_of_them(parts) -> None:
+    reader, detector = parts
+    text = "胡总是拍板的人,什么都他定;他们质量部的老钱一直不认我们的货"
+    u = understand(text, "ask_key_people", 0.7, reader, detector)
+    assert u.intent == "describe_customer"
+    assert [p["name"] for p in u.people] == ["胡总", "老钱"]

@@ -1,7 +1,10 @@
-"""Our supplier position as reps state it ("我们是他们的主供", "只是备用供应商", "primary vendor") and the
+"""Facts about the business that reps state outright, read by rule because a stated fact outranks a guess:
+
+- our supplier position ("我们是他们的主供", "只是备用供应商", "primary vendor") and the
 relationship stage it implies (knowledge/stages.yml: 稳定合作 is the customer's main supplier, 初期合作 a second
-or backup source, 战略合作 the sole or strategic one). A stated position is a fact, so it outranks the
-classifier's guess when the text gives no share."""
+or backup source, 战略合作 the sole or strategic one); used when the text gives no share;
+- a customer comparing several suppliers before deciding (knowledge/grades.yml: B, a need with doubts left),
+  used when the classifier read no grade."""
 from __future__ import annotations
 
 import re
@@ -51,3 +54,28 @@ def supplier_position(text: str) -> Optional[Position]:
             continue  # the position is the subject: "他们的主供是一家台资厂"
         found = Position(stage, m.start(), m.end(), text[m.start():m.end()])
     return found
+
+
+_COMPARING = re.compile(
+    r"(?:货比|比较|对比|比一比|比)(?:一下)?(?:[两二三四几多]|好几)家|(?:[两三几]|好几)家(?:之间)?(?:在|还在|一起)?(?:比|比较|对比|比价|pk)|"
+    r"在(?:我们|咱们)和[^,，。]{1,10}之间|(?:两|几)家之间(?:摇摆|犹豫|权衡|选)|还在(?:比较|对比|比价|评估)|"
+    r"compar(?:e|ing) (?:us|vendors|suppliers|quotes)", re.I)
+
+
+@dataclass(frozen=True)
+class Stated:
+    value: str
+    start: int
+    end: int
+    text: str
+
+
+def comparing_suppliers(text: str) -> Optional[Stated]:
+    """"还要比三家参数才决定": the customer weighs several suppliers (grade B), unless negated."""
+    norm = normalize(text or "")
+    for m in _COMPARING.finditer(norm):
+        left = max([0] + [c.end() for c in _CLAUSE.finditer(norm, 0, m.start())])
+        if re.search(r"(?:不|没|不用|不再|没有|别)[^,，。]{0,3}$", norm[left:m.start()]):
+            continue
+        return Stated("B", m.start(), m.end(), text[m.start():m.end()])
+    return None

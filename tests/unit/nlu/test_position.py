@@ -1,7 +1,7 @@
 """A stated supplier position sets the stage; negated, wished-for or a competitor's position does not."""
 import pytest
 
-from keqing.nlu.position import supplier_position
+from keqing.nlu.position import comparing_suppliers, supplier_position
 from keqing.nlu.scoring import build_profile
 
 POSITIONS = [
@@ -43,3 +43,23 @@ def test_a_stated_share_outranks_the_position():
 def test_position_gives_the_stage_with_its_evidence():
     profile = build_profile("我们目前是他们的primary vendor", [])
     assert profile["stage"] == {"value": "稳定合作", "confidence": 0.85, "evidence": ["primary vendor"]}
+
+
+@pytest.mark.parametrize("text,evidence", [
+    ("老板说还要比较几家的方案才定", "比较几家"),
+    ("他们在我们和一家德国厂之间犹豫", "在我们和一家德国厂之间"),
+    ("採購說要再對比三家報價", "對比三家"),
+    ("they are still comparing vendors", "comparing vendors"),
+])
+def test_comparing_suppliers_reads_grade_b(text, evidence):
+    found = comparing_suppliers(text)
+    assert found is not None and (found.value, found.text) == ("B", evidence)
+
+
+@pytest.mark.parametrize("text", ["他说不用比三家了,就定我们", "人很随和,说话慢", "我们比三年前多拿了一成"])
+def test_no_comparison(text):
+    assert comparing_suppliers(text) is None
+
+
+def test_a_comparison_fills_only_an_empty_grade():
+    assert build_profile("顾总还要比三家参数", [])["grade"]["value"] == "B"

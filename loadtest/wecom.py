@@ -15,6 +15,8 @@ from typing import Any, Callable, Dict, List, Tuple
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from keqing.channels.texts import BUSY_TEXT, SLOW_DOWN_TEXT
+
 CORP_ID = "wwkeqing0load0corp"
 AGENT_ID = "1000002"
 SECRET = "load-wecom-secret"
@@ -53,6 +55,11 @@ def callback(user: str, text: str, msg_id: str) -> Tuple[str, bytes]:
     return query, body
 
 
+def _notice(message: Dict[str, Any]) -> bool:
+    content = json.dumps(message, ensure_ascii=False)
+    return BUSY_TEXT in content or SLOW_DOWN_TEXT in content
+
+
 class FakeWeComAPI:
     """A WSGI app: /cgi-bin/gettoken and /cgi-bin/message/send. `sent[user]` lists (time, message)."""
 
@@ -61,8 +68,9 @@ class FakeWeComAPI:
         self._cond = threading.Condition()
 
     def count(self, user: str) -> int:
+        """Answers sent to `user`: the "系统有点忙" / slow-down notices the inbox sends are not answers."""
         with self._cond:
-            return len(self.sent.get(user, ()))
+            return sum(1 for _, m in self.sent.get(user, ()) if not _notice(m))
 
     def wait_for(self, user: str, count: int, timeout: float, sleep: Callable[[float], None] = time.sleep) -> bool:
         deadline = time.monotonic() + timeout

@@ -96,7 +96,8 @@ class ComplianceDetector:
         hit = patterns.strongest(text)
         pattern_score = hit.score if hit else 0.0
         category = max(unlawful, key=lambda k: unlawful[k]) if unlawful else None
-        named = hit is not None and hit.kind == "word" and pattern_score >= 0.8  # 陪标, 围标: no innocent reading
+        # 陪标, 围标, or a gift for the deal itself: no innocent reading
+        named = hit is not None and hit.kind in ("word", "deal") and pattern_score >= 0.8
         if named or p_unlawful >= UNLAWFUL_PROB or (hit is not None and pattern_score >= 0.5 and p_unlawful >= PATTERN_PROB):
             if hit is not None and hit.category and (named or category is None
                                                      or unlawful.get(category, 0) < 0.5 * p_unlawful):

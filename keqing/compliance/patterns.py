@@ -22,7 +22,7 @@ _CLAUSE = re.compile(r"[。!！?？;；\n]")
 BENEFIT = (
     r"现金|红包|好处|回扣|返点|返现|回佣|提成|佣金|分成|干股|感谢费|茶水费|辛苦费|好处费|辛苦钱|车马费|劳务费|"
     r"意思意思|意思一下|表示一下|表示表示|表示心意|打点|塞|购物卡|礼品卡|储值卡|油卡|加油卡|手机|iphone|茅台|烟酒|名酒|"
-    r"礼品|礼物|红酒|名表|手表|包包|奢侈品|旅游|出国|考察|ktv|桑拿|按摩|足浴|洗脚|高尔夫|澳门|赌|特殊服务|会所|"
+    r"礼品|礼物|送礼|送点礼|送个礼|送份礼|送些礼|送重礼|送点东西|送东西|红酒|名表|手表|包包|奢侈品|旅游|出国|考察|ktv|桑拿|按摩|足浴|洗脚|高尔夫|澳门|赌|特殊服务|会所|"
     r"兼职费|工资|薪水|顾问费|咨询费|服务费|技术服务费|培训费|推广费|中介费|居间费|信息费|报销|"
     r"commission|kickback|facilitation|consulting fee|gift|cash|rebate|bonus"
 )
@@ -77,6 +77,9 @@ WORDS: Dict[str, str] = {
     "defamation": r"造谣|抹黑",
     "fake_testimonial": r"刷好评|水军",
 }
+# A benefit offered for the deal itself ("送点礼能不能把这单拿下"): the exchange is the bribe, whoever gets it.
+DEAL = r"拿下|拿单|签下|签单|成交|中标|换单|换订单|这单|这个单|单子|订单|把单|下单|定我们|选我们"
+GIFTS = r"送礼|送点礼|送个礼|送份礼|送些礼|送重礼|送点东西|送东西|红包|回扣|好处费|塞钱|给钱|现金|购物卡|茅台|礼品卡"
 WINDOW = 24
 # Phrases that show the rep wants to stay lawful (how to decline, is it allowed): they weaken a hit.
 REFUSING = r"拒绝|婉拒|推掉|推辞|不想给|不给|不能给|怎么回绝|怎么拒|合规|合法的办法|正规|公开|写进合同|入账|对公|开票给公司"
@@ -123,6 +126,12 @@ def hits(text: str) -> List[PatternHit]:
                     b = min(near, key=lambda x: abs(x[0] - a[0]))
                     out.append(PatternHit(category, 0.8, (norm[a[0]:a[1]], norm[b[0]:b[1]]), (a, b)))
                     break
+        for g in _find(GIFTS, sentence, start):
+            negated_gift = re.search(r"(?:不|别|不用|没|没有|不要|无需)$", norm[max(start, g[0] - 2):g[0]])
+            deal = [d for d in _find(DEAL, sentence, start) if abs(d[0] - g[0]) <= WINDOW]
+            if deal and not negated_gift:
+                out.append(PatternHit(None, 0.85, (norm[g[0]:g[1]], norm[deal[0][0]:deal[0][1]]), (g, deal[0]), "deal"))
+                break
         benefit = _find(BENEFIT, sentence, start)
         private = _find(PRIVATE, sentence, start)
         conceal = _find(CONCEAL, sentence, start)

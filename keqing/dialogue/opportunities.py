@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Optional
 
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
@@ -42,10 +43,27 @@ def opportunities(step: Step) -> Outcome:
     return step.sync(subject)
 
 
+# "有的,他们老板一直在喊降本…" / "没有,…": an answer to the checklist question, whatever else it says.
+_YES = re.compile(r"^(?:有的?|有啊|有呀|是的|对|对的|嗯+有|确实有|有一个|有个)(?:[,，。!！\s]|$)")
+_NO = re.compile(r"^(?:没有|没|没的|无|不是|暂时没有|好像没有|还没有)(?:[,，。!！\s]|$)")
+
+
+def checklist_reply(step: Step) -> Optional[Outcome]:
+    """During the opportunity checklist, a message that starts with yes/no answers the question asked."""
+    if not in_checklist(step) or step.turn.intent in ("affirm", "deny"):
+        return None
+    text = step.text.strip()
+    if _NO.match(text):
+        return opportunity_answer(step, present=False)
+    if _YES.match(text):
+        return opportunity_answer(step, present=True)
+    return None
+
+
 @answers("opportunity_item")
-def opportunity_answer(step: Step) -> Outcome:
+def opportunity_answer(step: Step, present: Optional[bool] = None) -> Outcome:
     """有/没有: the answer to the checklist question just asked; outside a checklist a neutral reply."""
-    present = step.turn.intent != "deny"
+    present = step.turn.intent != "deny" if present is None else present
     if not in_checklist(step):
         return step.out.say(replies.neutral_ack(present))
     subject = step.subject()

@@ -49,8 +49,19 @@ class CueMatcher:
         out: List[Signal] = []
         for m in self._pattern.finditer(norm):
             s, e = m.span()
-            if any(ts < s < te or ts < e < te for ts, te in spans):
+            inside = [(ts, te) for ts, te in spans if ts < s < te or ts < e < te]
+            if any(not _only_degree_or_particle(norm, ts, te, s, e) for ts, te in inside):
                 continue  # a boundary of the phrase falls inside a word: part of a longer word
             cue = self._by_phrase[m.group(0)]
             out.append(Signal(cue.dimension, cue.value, s, e, 1.0, "lexicon"))
         return out
+
+
+# jieba may join a degree adverb or a particle to an adjective ("挺强势", "强势的"): still the cue.
+_DEGREE = re.compile(r"^(?:挺|很|特|太|超|蛮|真|好|比较|非常|特别|有点|有些)?$")
+_PARTICLE = re.compile(r"^(?:的|了|得很|得要命)?$")
+
+
+def _only_degree_or_particle(norm: str, ts: int, te: int, s: int, e: int) -> bool:
+    """Is the word (ts, te) around the cue (s, e) only the cue with a degree adverb before or a particle after?"""
+    return bool(_DEGREE.match(norm[ts:s] if ts < s else "")) and bool(_PARTICLE.match(norm[e:te] if te > e else ""))

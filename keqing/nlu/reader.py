@@ -31,6 +31,7 @@ DESCRIPTIVE_INTENTS = frozenset({"describe_customer", "provide_share", "correct_
 BUSINESS_INTENTS = frozenset({"report_news", "ask_strategy", "ask_next_step", "switch_customer"})
 # A visit note may state our share ("我们目前供应他们约七成"), never a person's traits or a grade.
 NOTE_INTENTS = frozenset({"note"})
+CORRECTION_INTENT = "correct_profile"
 _SENTENCE = re.compile(r"[。!！?？;；\n]")
 
 
@@ -115,11 +116,19 @@ class ProfileReader:
         self.cues = cues
         self.segmenter = segmenter
 
-    def profile(self, text: str, tokens: Optional[List[Tok]] = None) -> Dict[str, Optional[Dict[str, Any]]]:
+    def profile(self, text: str, tokens: Optional[List[Tok]] = None,
+                cues_win: bool = False) -> Dict[str, Optional[Dict[str, Any]]]:
+        """`cues_win`: a knowledge-base cue decides a person trait whatever the classifier thinks (a
+        correction states the new value outright: "不对,他其实挺强势的")."""
         tokens = tokens if tokens is not None else self.segmenter.tokenize(text)
         votes = self.classifier.votes(text, tokens)
         signals = self.cues.match(text, tokens)
-        return build_profile(text, signals, parse_share(text), votes=votes)
+        share = parse_share(text)
+        profile = build_profile(text, signals, share, votes=votes)
+        if cues_win and signals:
+            stated = build_profile(text, signals, share)
+            profile.update({d: stated[d] for d in PERSON_TRAITS if stated.get(d)})
+        return profile
 
     def read(self, text: str, intent: Optional[str] = None) -> Dict[str, Any]:
         """{"customer_profile": ..., "people": [...]} for one message (`intent` decides what is read)."""
@@ -127,7 +136,7 @@ class ProfileReader:
         if not text.strip():
             return {"customer_profile": empty_profile(), "people": []}
         tokens = self.segmenter.tokenize(text)
-        profile = self.profile(text, tokens)
+        profile = self.profile(text, tokens, cues_win=intent == CORRECTION_INTENT)
         if intent is not None and intent not in DESCRIPTIVE_INTENTS:
             keep = ("stage", "share", "grade") if intent in BUSINESS_INTENTS else \
                 ("stage", "share") if intent in NOTE_INTENTS else ()

@@ -39,7 +39,7 @@ def test_description_to_strategy_and_steps_then_resume_after_restart(stack):
     text = text_of(replies)
     assert "支配型" in text and "说一不二" in text, text
     assert "初期合作" in text
-    assert {"下一步", "展开讲讲"} <= set(buttons_of(replies)), buttons_of(replies)
+    assert {"下一步", "话术示例"} <= set(buttons_of(replies)), buttons_of(replies)
     assert all(len(r.get("text", "")) <= 600 for r in replies)
 
     step1 = text_of(stack.say(rep, "下一步"))

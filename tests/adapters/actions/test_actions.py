@@ -519,3 +519,21 @@ async def test_news_about_the_company_is_news_even_with_a_fairly_sure_style_read
     mem = fresh_memory(kb_url)
     assert mem.profile(rep.channel, rep.sender, "王总").get("style") == "支配型"
     assert [g.message for g in mem.signals(rep.channel, rep.sender, "王总")] == [text]
+
+
+async def test_a_checklist_answer_read_as_a_description_still_answers_the_question(kb_url: str,
+                                                                                   kb: KnowledgeBase) -> None:
+    rep = Rep()
+    await describe_wang(rep)
+    opps = kb.opportunities("初期合作")
+    await rep.say(OPPS, "有哪些机会点", "ask_opportunities")
+    await rep.say(ANSWER, "好", "affirm")
+    # the model reads the details as a description of the boss: it is the answer to question 1
+    turn = await rep.say(DIAGNOSE, "有的,他们下个月要出一款新机型", "describe_customer",
+                         profile(motive=dim("任务型", "下个月", confidence=0.8)))
+    assert opps[1].question in turn.text and "2/8" in turn.text
+    turn = await rep.say(DIAGNOSE, "没有,这块他们一直很稳定", "describe_customer", profile(style=dim("和蔼型", "稳定")))
+    assert opps[2].question in turn.text and "3/8" in turn.text
+    mem = fresh_memory(kb_url)
+    assert {s.name for s in mem.signals(rep.channel, rep.sender, "王总")} == {opps[0].name}
+    assert mem.profile(rep.channel, rep.sender, "王总").get("style") == "支配型"

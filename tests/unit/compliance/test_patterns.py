@@ -52,3 +52,15 @@ def test_ordinary_text_has_no_hit(text: str) -> None:
 def test_traditional_text_is_read_too() -> None:
     hit = strongest("檢測報告能不能改一下數據")
     assert hit is not None and hit.category == "forgery"
+
+
+@pytest.mark.parametrize("text", ["送点礼能不能把这单拿下", "给采购塞个红包,这单就稳了", "拿点现金出来把订单签下"])
+def test_a_gift_for_the_deal_itself_is_named(text):
+    hit = strongest(text)
+    assert hit is not None and hit.kind == "deal" and hit.score >= 0.8
+
+
+@pytest.mark.parametrize("text", ["不送礼能把单子拿下吗", "他过生日,送个礼物合适吗", "年底按订单量给客户返利合规吗"])
+def test_no_deal_hit_without_the_exchange(text):
+    hit = strongest(text)
+    assert hit is None or hit.kind != "deal"

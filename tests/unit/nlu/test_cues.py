@@ -62,3 +62,15 @@ def test_a_cue_inside_a_longer_word_is_no_match(matcher):
     text = "他们在做稳定性测试"
     assert m.match(text) and not m.match(text, seg.tokenize(text))
     assert m.match("他只求稳定", seg.tokenize("他只求稳定"))
+
+
+def test_a_cue_joined_by_jieba_to_a_degree_adverb_or_particle_still_counts():
+    from keqing.nlu.cues import _only_degree_or_particle
+
+    norm = "他其实挺强势的"
+    s = norm.index("强势")
+    assert _only_degree_or_particle(norm, s - 1, s + 2, s, s + 2)  # 挺强势
+    assert _only_degree_or_particle(norm, s, s + 3, s, s + 2)  # 强势的
+    norm2 = "他们要求很不强势"
+    s2 = norm2.index("强势")
+    assert not _only_degree_or_particle(norm2, s2 - 1, s2 + 2, s2, s2 + 2)  # 不强势 is not 强势

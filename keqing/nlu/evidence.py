@@ -7,6 +7,7 @@ strongest first.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Dict, Iterable, List, Sequence, Tuple
@@ -45,15 +46,19 @@ def token_scores(tokens: Sequence[Tok], pulls: Iterable[Tuple[Gram, float]]) -> 
     """Each token's share of the pull: a feature's contribution goes to the tokens it overlaps,
     in proportion to the overlap (a word bigram to both of its words)."""
     scores = [0.0] * len(tokens)
+    ends = [tok.end for tok in tokens]  # tokens are in text order: only those near the gram can overlap
     for gram, pull in pulls:
         if pull <= 0:
             continue
         span = gram.end - gram.start
-        for i, tok in enumerate(tokens):
+        i = bisect.bisect_right(ends, gram.start)
+        while i < len(tokens) and tokens[i].start < gram.end:
+            tok = tokens[i]
             overlap = min(tok.end, gram.end) - max(tok.start, gram.start)
             if overlap > 0:
                 weight = 1.0 if gram.key.startswith(WORD_PREFIX) else overlap / span
                 scores[i] += pull * weight
+            i += 1
     return scores
 
 

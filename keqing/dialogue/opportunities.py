@@ -6,7 +6,9 @@ from typing import Optional
 
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
+from keqing.dialogue.news import record_signals
 from keqing.dialogue.playbook import give_strategy
+from keqing.dialogue.signals import find_signals
 from keqing.dialogue.turn import Outcome, answers
 
 # The reply kinds after which 有/没有 answers the checklist's question.
@@ -53,11 +55,15 @@ def checklist_reply(step: Step) -> Optional[Outcome]:
     if not in_checklist(step) or step.turn.intent in ("affirm", "deny"):
         return None
     text = step.text.strip()
-    if _NO.match(text):
-        return opportunity_answer(step, present=False)
-    if _YES.match(text):
-        return opportunity_answer(step, present=True)
-    return None
+    present = False if _NO.match(text) else True if _YES.match(text) else None
+    if present is None:
+        return None
+    found = [f for f in find_signals(text) if f.kind != "regression"]
+    subject = step.subject()
+    if found and subject.customer is not None:
+        # "有的,他们老板一直在喊降本": the signal the rep names is kept, whichever question was asked
+        record_signals(step, subject.customer, found)
+    return opportunity_answer(step, present=present)
 
 
 @answers("opportunity_item")

@@ -535,5 +535,10 @@ async def test_a_checklist_answer_read_as_a_description_still_answers_the_questi
     turn = await rep.say(DIAGNOSE, "没有,这块他们一直很稳定", "describe_customer", profile(style=dim("和蔼型", "稳定")))
     assert opps[2].question in turn.text and "3/8" in turn.text
     mem = fresh_memory(kb_url)
-    assert {s.name for s in mem.signals(rep.channel, rep.sender, "王总")} == {opps[0].name}
+    # question 1 answered yes, and the signal the rep named in that answer is kept too
+    assert {s.name for s in mem.signals(rep.channel, rep.sender, "王总")} == {opps[0].name, "新产品上市"}
     assert mem.profile(rep.channel, rep.sender, "王总").get("style") == "支配型"
+    turn = await rep.say(DIAGNOSE, "有,他们现在的供应商上个月出了质量问题,整批退货", "describe_customer",
+                         profile(motive=dim("理智型", "质量", confidence=0.8)))
+    assert opps[3].question in turn.text and "4/8" in turn.text
+    assert "产品质量" in {s.name for s in fresh_memory(kb_url).signals(rep.channel, rep.sender, "王总")}

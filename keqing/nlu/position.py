@@ -30,21 +30,27 @@ _NEGATED = re.compile(r"(?:不是|算不上|谈不上|称不上|还不是|并非
 
 
 @dataclass(frozen=True)
-class Position:
-    stage: str
+class Stated:
+    """A stated fact: the value it gives (a stage, a grade) and the words, as typed."""
+
+    value: str
     start: int
     end: int
     text: str
 
 
-def supplier_position(text: str) -> Optional[Position]:
+def _clause_before(norm: str, start: int) -> str:
+    left = max([0] + [c.end() for c in _CLAUSE.finditer(norm, 0, start)])
+    return norm[left:start]
+
+
+def supplier_position(text: str) -> Optional[Stated]:
     """The last position the text states for us (not negated, not a competitor's), else None."""
     norm = normalize(text or "")
-    found: Optional[Position] = None
+    found: Optional[Stated] = None
     for m in _PATTERN.finditer(norm):
         stage = _POSITIONS[int(next(k for k, v in m.groupdict().items() if v)[1:])][0]
-        left = max([0] + [c.end() for c in _CLAUSE.finditer(norm, 0, m.start())])
-        before = norm[left:m.start()]
+        before = _clause_before(norm, m.start())
         if _NEGATED.search(before) or _WANTED.search(before):
             continue
         if _OTHERS.search(before) and not _OURS.search(before):
@@ -52,7 +58,7 @@ def supplier_position(text: str) -> Optional[Position]:
         after = norm[m.end():m.end() + 10]
         if re.match(r"(?:一直|现在|目前|还)?(?:是|为|换成了?)", after) and not _OURS.search(after):
             continue  # the position is the subject: "他们的主供是一家台资厂"
-        found = Position(stage, m.start(), m.end(), text[m.start():m.end()])
+        found = Stated(stage, m.start(), m.end(), text[m.start():m.end()])
     return found
 
 
@@ -62,20 +68,11 @@ _COMPARING = re.compile(
     r"compar(?:e|ing) (?:us|vendors|suppliers|quotes)", re.I)
 
 
-@dataclass(frozen=True)
-class Stated:
-    value: str
-    start: int
-    end: int
-    text: str
-
-
 def comparing_suppliers(text: str) -> Optional[Stated]:
     """"还要比三家参数才决定": the customer weighs several suppliers (grade B), unless negated."""
     norm = normalize(text or "")
     for m in _COMPARING.finditer(norm):
-        left = max([0] + [c.end() for c in _CLAUSE.finditer(norm, 0, m.start())])
-        if re.search(r"(?:不|没|不用|不再|没有|别)[^,，。]{0,3}$", norm[left:m.start()]):
+        if re.search(r"(?:不|没|不用|不再|没有|别)[^,，。]{0,3}$", _clause_before(norm, m.start())):
             continue
         return Stated("B", m.start(), m.end(), text[m.start():m.end()])
     return None

@@ -202,7 +202,7 @@ def build_profile(text: str, signals: Iterable[Signal], share: Any = _PARSE,
         profile["share"] = None
         position = supplier_position(text)
         if position is not None:
-            profile["stage"] = {"value": position.stage, "confidence": POSITION_CONFIDENCE, "evidence": [position.text]}
+            profile["stage"] = {"value": position.value, "confidence": POSITION_CONFIDENCE, "evidence": [position.text]}
     return {k: profile[k] for k in DIMENSIONS}
 
 

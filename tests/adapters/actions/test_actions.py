@@ -19,7 +19,6 @@ from actions.playbook import (
 )
 from actions.profile import ActionCorrectProfile, ActionDiagnose, ActionNews, ValidateProfileForm
 from keqing.customers import CustomerMemory
-from keqing.kb.loader import load
 from keqing.kb.query import KnowledgeBase
 
 DIAGNOSE, STRATEGY, NEXT, DETAIL = ActionDiagnose(), ActionGiveStrategy(), ActionNextStep(), ActionStepDetail()
@@ -32,12 +31,6 @@ WANG_PROFILE = profile(
     stage=dim("初期合作", "三成", confidence=0.95),
     share=dim(30, "三成", confidence=0.95),
 )
-
-
-@pytest.fixture(scope="module")
-def kb_url(module_db_url: str, real_kb_dir) -> str:
-    load(real_kb_dir, module_db_url)  # migrate + load knowledge/
-    return module_db_url
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,6 @@ from actions.playbook import ActionGiveStrategy
 from actions.profile import ActionDiagnose, ValidateProfileForm
 from keqing.db import migrate
 from keqing.dialogue.turn import Outcome
-from keqing.kb.loader import load
 from keqing.kb.query import KnowledgeBase
 
 DB_DOWN = "数据库暂时连不上,请稍后再试。"
@@ -113,12 +112,6 @@ async def test_migrated_but_empty_knowledge_base_is_unavailable(tmp_path, monkey
 
 
 # -- loaded database: odd messages ------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def kb_url(module_db_url: str, real_kb_dir) -> str:
-    load(real_kb_dir, module_db_url)
-    return module_db_url
-
-
 @pytest.mark.parametrize("text", ["", "   ", LONG, "😀😀😀", "asdf qwer zxcv", "/ask_next_step{\"x\": 1}"],
                          ids=["empty", "blank", "10k", "emoji", "latin-nonsense", "payload"])
 @pytest.mark.parametrize("action, intent", ACTIONS, ids=IDS)

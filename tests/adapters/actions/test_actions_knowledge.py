@@ -8,17 +8,10 @@ from actions_support import Rep
 
 from actions.knowledge import ActionCompliance, ActionExplainConcept, term_candidates
 from actions.playbook import ActionGiveStrategy
-from keqing.kb.loader import load
 from keqing.kb.query import KnowledgeBase
 
 COMPLIANCE, EXPLAIN = ActionCompliance(), ActionExplainConcept()
 IMPROPER = ("送礼", "礼品", "礼物", "红包", "回扣", "好处费", "购物卡", "茅台", "烟酒", "返点给个人", "塞钱")
-
-
-@pytest.fixture(scope="module")
-def kb_url(module_db_url: str, real_kb_dir) -> str:
-    load(real_kb_dir, module_db_url)
-    return module_db_url
 
 
 @pytest.fixture(autouse=True)

@@ -18,16 +18,9 @@ from actions.knowledge import ActionCompliance, ActionKeyPeople
 from actions.playbook import ActionMore, ActionScript
 from actions.profile import ActionDiagnose
 from keqing.customers import CustomerMemory
-from keqing.kb.loader import load
 
 DIAGNOSE, RENAME, DELETE, CONFIRM = ActionDiagnose(), ActionRenameCustomer(), ActionDeleteCustomer(), ActionConfirm()
 LIST, KEY, MAP, REPHRASE = ActionListCustomers(), ActionKeyPeople(), ActionAccountMap(), ActionRephrase()
-
-
-@pytest.fixture(scope="module")
-def kb_url(module_db_url: str, real_kb_dir) -> str:
-    load(real_kb_dir, module_db_url)
-    return module_db_url
 
 
 @pytest.fixture(autouse=True)

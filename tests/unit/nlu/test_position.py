@@ -25,7 +25,7 @@ NOT_OURS = [
 @pytest.mark.parametrize("text,stage,evidence", POSITIONS)
 def test_stated_positions(text, stage, evidence):
     found = supplier_position(text)
-    assert found is not None and (found.stage, found.text) == (stage, evidence)
+    assert found is not None and (found.value, found.text) == (stage, evidence)
 
 
 @pytest.mark.parametrize("text", NOT_OURS)

@@ -59,6 +59,7 @@ _TYPOS: Sequence[Tuple[re.Pattern, str]] = (
     (re.compile(r"(?<=[占有到约概是家])(?:一般|一伴|一办)|(?:一般|一伴)(?=左右|的量)"), "一半"),
     (re.compile(r"梁(?=成)"), "两"),
     (re.compile(r"分额"), "份额"),
+    (re.compile(r"(?:读|毒|犊|度)(?=家(?:供|代理|合作|协议))"), "独"),
 )
 
 
@@ -70,7 +71,7 @@ _DIGIT_SOUNDS = {"衣": "一", "依": "一", "医": "一", "而": "二", "儿": 
 _SOUND_BEFORE_CHENG = re.compile(r"(?<=占|有|是|约|到|概|就|了|们|多)(?P<c>[" + "".join(_DIGIT_SOUNDS) + r"])(?=成)")
 
 # 层 is a typo of 成 only where a floor cannot be meant: not after 楼/第, and followed by share words or the end.
-_LAYER = re.compile(rf"(?<![楼第])(?P<n>[{CN}]{{1,2}}|\d{{1,2}})层(?=的|左右|多|吧|份额|量|business|$|[,，。!！\s])")
+_LAYER = re.compile(rf"(?<![楼第])(?P<n>[{CN}]{{1,2}}|\d{{1,2}})层(?=半|的|左右|多|吧|份额|量|business|$|[,，。!！\s])")
 
 
 def _same_length(repl: str, m: re.Match) -> str:
@@ -112,12 +113,13 @@ def _tenths(token: str) -> Optional[float]:
 # Only words that name a number; 大部分, 大头, 一小部分 … say the stage (稳定合作, 初期合作) but no share.
 _WORDS = {
     "一半多": 55, "一半以上": 55, "超过一半": 55, "多一半": 60, "一人一半": 50, "一家一半": 50, "不到一半": 45,
-    "一半": 50, "五五开": 50, "对半": 50, "对半分": 50, "半壁江山": 50,
+    "一半": 50, "五五开": 50, "55开": 50, "五五分": 50, "平分": 50, "各半": 50, "各一半": 50, "对半": 50, "对半分": 50, "半壁江山": 50,
 }
 _QUANTITY = re.compile(
     rf"(?P<pct>百分之(?P<pn>[{CN}]+(?:点[{CN}]+)?|\d+(?:\.\d+)?))"
     rf"|(?P<pct2>(?P<pn2>\d+(?:\.\d+)?)\s*(?:%|％|个百分点)|(?P<pn3>[{CN}]+)个(?:百分)?点)"
-    rf"|(?P<ten>(?P<tn>[{CN}]{{1,3}}|\d{{1,2}}(?:\.\d)?)成(?P<half>半)?(?P<tx>[一二三四五六七八九](?![{CN}成]))?)"
+    rf"|(?P<range>(?P<ra>[一二两三四五六七八九]|\d)(?:到|至|-|~|～)(?P<rb>[一二两三四五六七八九]|\d)成)"
+    rf"|(?P<ten>(?P<tn>[{CN}]{{1,3}}|\d{{1,2}}(?:\.\d)?)成(?P<half>半)?(?P<tx>[一二三四五六七八九](?![{CN}成\w])|[一二三四五六七八九](?=左右|上下))?)"
     rf"|(?P<frac>(?P<fd>\d+|[{CN}]+)分之(?P<fn>\d+|[{CN}]+))|(?P<slash>(?<![\d/])(?P<sn>\d)/(?P<sd>\d{{1,2}})(?![\d/]))"
     r"|(?P<dec>(?<![\d.])0?\.(?P<dn>\d{1,2})(?![\d%]))"
     r"|(?<!差不)(?P<word>" + "|".join(sorted(_WORDS, key=len, reverse=True)) + ")"
@@ -127,27 +129,30 @@ _QUANTITY = re.compile(
 _CLAUSE = re.compile(r"[,，。!！?？;；\n、:：()（）\[\]/|~～]|但是|不过|可是|而且")
 _OURS = re.compile(r"我们|咱们|我司|我方|我家|我哋|我們|给我们|在我们|从我们|归我们|we\b|our", re.I)
 _OTHERS = re.compile(
-    r"对手|竞品|竞争|竞对|别家|别的|别人|隔壁|小厂|其他家|其他供应商|另外?(?:一|两|三|几)?家|另一家|另一个|另一间|第二间|友商|老供应商|"
+    r"对手|竞品|竞争|竞对|别家|别的|别人|隔壁|小厂|其他家|其他供应商|(?:其他|其余|另外)[一二两三四五六七八九几\d]家|另外?(?:一|两|三|几)?家|另一家|另一个|另一间|第二间|友商|老供应商|"
     r"原供应商|现供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
     r"美孚|立邦|中油|西门子|Siemens|ABB|x家|X家|那家|这家老|老的那家|主供那家|第一名|对方|他们自己的?厂|集团内部", re.I)
 _REST = re.compile(r"剩下|剩余|其余|其他的?(?:都|全)?(?:是|给|归|在)|剩返|余下|the rest|rest", re.I)
 _NOT_SHARE = re.compile(
     r"贵|便宜|降价|涨价|降了|涨了|降|涨|增长|增速|下降|下滑|提升|上涨|折扣|打折|返点|返利|rebate|预付|首付|定金|回款|"
     r"入股|股份|股权|持股|利润|毛利|良率|合格率|不良率|出错率|废品率|上架率|增值|产值|营收|预算|budget|税|利率|"
+    r"cut|discount|\boff\b|growth|increase|decrease|reduce|saving|margin|差咗|差了|少咗|跌咗|跌了|下跌|掉咗|高|低|"
     r"可能性|把握|概率|成功率|完成率|进度|满意度|分数|评分|得分|差.{0,2}分|时间|人数|员工|减少|少了|砍|压价|free|"
     r"提成|佣金|commission|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值|增加|增幅|高了|低了|上升|回落|波动", re.I)
 # A text about taxes, invoices or exchange rates: its bare percentages are rates, unless a clause says whose share.
+_MOVED_TO = re.compile(r"(?:涨|提高|提升|增加|升|降|掉|跌|减少|下降|降低|缩|变|调|做)(?:了)?(?:到|至|为|成)(?:了)?(?:现在的?|目前的?)?$")
 _RATE_TEXT = re.compile(r"税率|税点|增值税|发票|开票|汇率|利率")
 # Clauses about these are never our share, whatever else they say.
 _NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比", re.I)
 _SHARE_CONTEXT = re.compile(r"占|份额|采购|供|进货|订单|单子|单|量|货|业务|生意|比例|占比|share|拿|用|给|在|归|分|business|volume|order|PO|spend", re.I)
 _ACTUAL = re.compile(r"实际上|实际|其实|事实上|真正|实则|real|现在|目前|如今|这季度|本季度|今年|后来")
-_NOMINAL = re.compile(r"名义上|名义|账面上|账面|说是|表面上|号称|看起来|纸面上|官方|以前|之前|原来|过去|曾经|上季度|去年|当初")
-_DENIED = re.compile(r"(?:不是|并非|而不是|而非)$")
+_NOMINAL = re.compile(r"名义上|名义|外面传|传言|传的|据说|号称|账面上|账面|说是|表面上|号称|看起来|纸面上|官方|以前|之前|原来|过去|曾经|上季度|去年|当初")
+_DENIED = re.compile(r"(?:不是|并非|而不是|而非)[^,，。!！?？\n]{0,5}$")
 _PROBABLY = re.compile(r"^(?:是|会|要|不(?!到|足)|能|就|得|已经|也|还|没|可能|想)")
-_NOT_AFTER = re.compile(r"^ ?(?:的)?(?:时间|时候|人|个人|天|年|月|号|日|点钟|万|千|亿|元|块|折|岁|周|小时|分钟|次|家|台|件|个月|公里|吨|套|分(?!之)|[a-zA-Z])")
+_NOT_AFTER = re.compile(r"^ ?(?:的)?(?:时间|时候|人|个人|天|年|月|号|日|点钟|万|千|亿|元|块|折|岁|周|小时|分钟|次|家|台|件|个月|公里|吨|套|分(?!之)|(?!volume|business|share|of\b|order|spend)[a-zA-Z])", re.I)
 
 # -- whole-relationship phrases ----------------------------------------------------------------------
+_UNITS = r"单|张单|张订单|笔单?|个单|个订单|订单|PO|order|桶|台|片|块|双|颗|吨|箱|件|套|根|卷|批|个项目|个PO|次货|粒|支|瓶|条"
 _ZERO = re.compile(
     r"(?:还|仍|都|也|目前|现在)?(?:没有?|未)(?:跟我们|给我们|和我们|从我们这?)?(?:正式)?(?:下过|下)(?:单|过单|订单)"
     r"|(?:还|仍|都|也)?(?:没有?|未)(?:开过|开)(?:单|张|过单)|(?:目前|现在)?零份额|份额(?:还)?是零"
@@ -164,13 +169,24 @@ _ZERO = re.compile(
     r"|没有?(?:拿到|接到|做过|做成|下过|收到|拿过)过?(?:他们|他们家|对方)?(?:的)?(?:任何|一张|一个|一笔|第一张|第一个|第一笔)?(?:订单|单子|单)"
     r"|(?:一张|一个|一笔|任何)(?:订单|单子|单)(?:都|也)?(?:还)?没(?:有)?(?:拿到|接到|下|做)?"
     r"|(?:我们)?第一次(?:进|进入|跟他们做|和他们做|跟他们合作|做他们)|尚无(?:任何)?(?:合作|订单|业务|往来)?"
-    r"|从(?:来)?(?:没|未)(?:跟|和|与)?(?:我们|咱们)?(?:做过|合作过|下过单)|(?:还)?没(?:跟|和)(?:我们|咱们)合作过",
+    r"|从(?:来)?(?:没|未)(?:跟|和|与)?(?:我们|咱们)?(?:做过|合作过|下过单)|(?:还)?没(?:跟|和)(?:我们|咱们)合作过"
+    # one unit of anything, denied: 一桶都没卖进去, 一台都没有, 一张单都未落过, 一单没有, 一个PO都没有
+    rf"|一(?:{_UNITS})(?:都|也)?(?:还)?(?:没|没有|未|冇)(?:有|卖|供|做|落|拿|进|用|下|push)?"
+    rf"|(?:没|没有|未|冇|无)(?:有)?(?:下|拿到|接到|收到|做|落|签|卖|供)?过?(?:任何一|任何|一)(?:{_UNITS})(?![a-zA-Z])"
+    r"|(?:没|没有|未|冇)(?:有)?(?:下|拿到|接到|收到|做|落|签)?过?(?:任何)?(?:订单|单子|PO|order)(?![a-zA-Z])|(?:没|未|冇)(?:有)?(?:正式)?供过货|(?:没有|冇|无)任何(?:订单|order|PO|份额|业务|business|设备|合作)"
+    r"|(?:一点|丝毫|半点)(?:量|份额|单|货|business)?(?:都|也)(?:没有|没|冇)|(?:还|仍|都|也)(?:没有|没|未|冇)(?:正式)?(?:订单|order|PO|份额|单子)"
+    r"|(?:还没|未|没)(?:开始)?(?:正式)?下单|(?:等|谈|追|push|拿下?|争取|跑)(?:第一|首)(?:单|张单|个(?:PO|order|订单)|笔)"
+    r"|(?:从没|从来没|从未|之前没|以前没|之前未|以前未|以前冇|之前冇|还没|没|未|冇)(?:有)?(?:给他们|同佢哋|跟他们|和他们|与他们)?(?:用|做|合作|供|买|采购|试用|测)过(?!半)"
+    r"|(?:都|全)(?:是|係|系)(?:人家|别人|别家|对手|竞争对手|竞品|他们自己)的|(?:没|未|冇)(?:有)?(?:入围|进入?|通过)[^,，。\n]{0,6}(?:供应商|供方|vendor|名单|名录|库|list)"
+    r"|(?:不在|没在)[^,，。\n]{0,8}(?:供应商|供方|vendor|名单|名录|库|list|里面)|被[^,，。\n]{0,4}清(?:出|理出)去"
+    r"|(?:share|份额|volume|business)\s*(?:是|为|=)?\s*(?:zero|0|零)\b|\bzero\b|(?:没|没有|not|never)\s*break\s*in|还没break|(?:零|0)份额"
+    r"|(?:push|卖|打|做|供|挤)(?:了[^,，。]{0,4})?(?:都|也)?(?:没|没有|不)(?:push|卖|打|做|供|挤)?进去",
     re.I,
 )
 _ALL = re.compile(
     r"独家(?:供应商|供应|供货|合作|代理)?|唯一(?:的)?[\w]{0,6}?供应商|(?:sole|exclusive|only)\s*(?:supplier|source|vendor)"
     r"|(?:全部|全都|全|都|一直|基本都|全部都|基本上全|基本全)(?:改成|改为)?(?:是从|是由|是跟|是在|是|从|由|跟|在|给|用|走)?(?:我们|咱们|咱家|我司|我哋)(?:这|这里|这儿|家|这边)?(?:拿|供|采购|买|叫|订|做|在做|供应|提供|出|进|的|supply|supplied)"
-    r"|唯一(?:的)?一家|独一份"
+    r"|唯一(?:的)?一家|独一份|只有我们一家|(?:我们|咱们)(?:全)?包(?:了|圆)|全包给(?:了)?我们|只认我们|(?:我们|our)[^,，。]{0,30}(?:是|is)\s*exclusive|(?:订单|量|货)?全(?:部|都)?转(?:给|到)了?我们"
     r"|全(?:是|部是|部都是)我们(?:供|的|家)|(?:只|就)(?:用|跟|从|找)我们(?:一家)?|我们一家(?:供|做|包)|包圆|"
     r"百分之百|百分百|100%|全部份额|一直是我们在做|全部由我们|全是我们(?:供|印|做|生产)|只留了?我们一家|只剩我们一家"
     r"|全部(?:都)?(?:係|系)我哋|全部交给我们|全部都?是我们",
@@ -180,7 +196,8 @@ _ALL = re.compile(
 
 _AFTER_OTHERS = re.compile(
     r"^(?:的)?(?:量|货|单|份额|订单|业务|business|volume)?(?:还|仍|都|全|基本)*(?:是|在|给|归|被|走|让|跟|从)+(?:了)?"
-    r"(?:另|别|竞|对手|日系|进口|台资|老供应商|那家|他们自己|集团内部|隔壁|小厂|外面|外头|其他家|competitor|[A-Z])|^的?(?:量|货)?在他们手里", re.I)
+    r"(?:另|别|竞|对手|日系|进口|台资|老供应商|那家|他们自己|集团内部|隔壁|小厂|外面|外头|其他家|competitor|[A-Z])|^的?(?:量|货)?在他们手里"
+    r"|^的?(?:量|货|单)?(?:被)?(?:给|分|划)了?(?!我们|咱们|我司|我方)[他她]", re.I)
 _AFTER_OURS = re.compile(r"^(?:的)?(?:量|货|单|份额|订单|业务)?(?:都|全|基本)?(?:在|是|给|归|从)(?:了)?(?:我们|咱们|我司|我方)")
 
 
@@ -193,6 +210,8 @@ def _owner(clause_before: str, clause_after: str) -> str:
         return "ours"  # "我们和另一家对半分", "我们跟另一家一人一半": the split includes us
     if _AFTER_OURS.search(clause_after[:10]):
         return "ours"
+    if re.search(r"(?:另外|其他|其余|别|对手)[^,，。]{0,4}(?:分|拿|占|瓜分)了?剩下的?$", clause_before):
+        return "others"  # "另外两家分剩下的三成"
     if _REST.search(clause_before) and _OTHERS.search(clause_after[:12]) and not _OURS.search(clause_after[:12]):
         return "others"  # "剩下的大头在另一家"
     marks = [(m.end(), "rest") for m in _REST.finditer(clause_before)]
@@ -211,7 +230,7 @@ def _quantities(norm: str) -> List[_Quantity]:
         if value is None or not 0 <= value <= 100:
             continue
         s, e = m.span()
-        after, before = norm[e : e + 6], norm[max(0, s - 6) : s]
+        after, before = norm[e : e + 12], norm[max(0, s - 6) : s]
         if _NOT_AFTER.match(after) and not m.group("word"):
             continue
         if m.group("dec") and s > 0 and norm[s - 1].isdigit():
@@ -226,10 +245,17 @@ def _quantities(norm: str) -> List[_Quantity]:
         right = min(c for c in clauses if c > e) - 1
         clause_before, clause_after = norm[left:s], norm[e:right]
         clause = norm[left:right]
-        if _NOT_SHARE.search(clause_before[-8:] + " " + clause_after[:8]) and not re.search(r"占|份额|share", clause, re.I):
+        moved_to = _MOVED_TO.search(clause_before[-6:])  # "从三成涨到五成": the level now
+        if (not moved_to and _NOT_SHARE.search(clause_before[-8:] + " " + clause_after[:8])
+                and not re.search(r"占|份额|share", clause, re.I)):
             continue
         if _NOT_SHARE_CLAUSE.search(clause):
             continue
+        if re.search(r"其中", clause_before) and not (_OURS.search(clause) or _OTHERS.search(clause) or _REST.search(norm)):
+            continue  # "其中注塑件占35%": a part of their own purchasing
+        if re.search(r"(?:原来|以前|去年|之前|往年)的?$|(?:讲|说|吃|做|看|聊|开|走|写|干|听)到$|(?:技术|价格|服务|商务|质量|交期|品质)分(?:占)?$",
+                     clause_before):
+            continue  # "原来的一半", "讲到一半", "技术分60%"
         if m.group("pct2") and m.group("pn3") and not re.search(r"占|份额|百分|share", clause):
             continue  # "量了二十个点": points, not percentage points
         if "百分点" in norm[s:e] and not re.search(r"占|份额|share", clause, re.I):
@@ -239,7 +265,7 @@ def _quantities(norm: str) -> List[_Quantity]:
         if (m.group("ten") and _PROBABLY.match(after) and not _SHARE_CONTEXT.search(clause_before[-6:])
                 and not _REST.search(clause_before) and not _AFTER_OURS.search(after) and not _AFTER_OTHERS.search(after)):
             continue  # "八成是不会同意了": probably, not 80 %
-        terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在也就]", "", clause_before + clause_after)) <= 2
+        terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在也就其实际才只仅]", "", clause_before + clause_after)) <= 2
         if not (terse or _SHARE_CONTEXT.search(clause) or _OURS.search(clause) or _OTHERS.search(clause)):
             continue
         owner = _owner(clause_before, clause_after)
@@ -254,6 +280,9 @@ def _value(m: re.Match) -> Optional[float]:
         return cn_number(m.group("pn"))
     if m.group("pct2"):
         return cn_number(m.group("pn2") or m.group("pn3"))
+    if m.group("range"):
+        low, high = _tenths(m.group("ra")), _tenths(m.group("rb"))
+        return None if low is None or high is None or high < low else (low + high) * 5
     if m.group("ten"):
         token = m.group("tn")
         v = _tenths(token) if len(token) <= 2 else None
@@ -281,7 +310,7 @@ def _value(m: re.Match) -> Optional[float]:
 def _adjust(value: float, after: str, before: str) -> float:
     if re.match(r"^(?:多|以上|出头|还多|挂零)", after) or re.search(r"(?:超过|高于|过了|不止)$", before):
         return min(100.0, value + 5)
-    if re.match(r"^(?:不到|以下|不足)", after) or re.search(r"(?:不到|不足|低于|没到|少于|还不到|才)$", before):
+    if re.match(r"^(?:不到|以下|不足)", after) or re.search(r"(?:不到|不足|低于|没到|少于|还不到)$", before):
         return max(0.0, value - 3)
     return value
 
@@ -335,12 +364,19 @@ def parse_share(text: str) -> Optional[ShareMatch]:
     if rest:
         q = pick(rest)
         return match(q.value, q.start, q.end, 0.85)
-    supplier_us = re.search(r"我们(?:是|在|算|为)?[^,，。]{0,8}(?:主供|供应商|供货|在供|supplier|vendor|incumbent)", norm, re.I)
-    if others and (_REST.search(norm) or re.search(r"剩下|其余|其他.{0,3}(?:是|给|归|在)我们", norm) or supplier_us):
+    supplier_us = re.search(r"我们(?:是|在|算|为)?[^,，。]{0,8}(?:主供|供应商|供货|在供|独家|supplier|vendor|incumbent|exclusive)",
+                            norm, re.I) or (_NOMINAL.search(norm) and _phrase(norm, _ALL))
+    # "其他三家加起来占九成": the others together, so the rest is ours
+    together = re.search(r"(?:其他|其余|另外)[一二两三四五六七八九几\d]?家[^,，。]{0,6}(?:加起来|合计|一共|总共|共|加在一起)", norm)
+    if others and (_REST.search(norm) or re.search(r"剩下|其余|其他.{0,3}(?:是|给|归|在)我们", norm) or supplier_us
+                   or together):
         q = others[-1]
         return match(100 - sum(o.value for o in others), q.start, q.end, 0.8)
-    full = [(s, e) for s, e in full if not (re.search(r"(?:他们|对方|那家|同行|竞争对手|对手)(?:家)?(?:是|才是)?$", norm[max(0, s - 6) : s])
-                                            and "我们" not in norm[max(0, s - 8) : s])]
+    full = [(s, e) for s, e in full
+            if not ((re.search(r"(?:他们|对方|那家|同行|竞争对手|对手)(?:家)?(?:是|才是)?$", norm[max(0, s - 6) : s])
+                     or (norm[s:e].startswith("独家")  # "跟另一家签了三年独家": someone else's exclusivity
+                         and re.search(r"另一家|另外一家|别家|一家\w{1,3}|原来那家|跟他们签", norm[max(0, s - 12) : s])))
+                    and not re.search("我们|咱们|我司", norm[max(0, s - 8) : s]))]
     if full and not (zero and zero[-1][0] > full[-1][0]):
         s, e = full[-1]
         if not unknown or unknown[-1].start < s:

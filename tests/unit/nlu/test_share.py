@@ -106,3 +106,57 @@ def test_non_shares(text):
 )
 def test_stage_thresholds(share, stage):
     assert stage_for_share(share) == stage
+
+
+# Categories found in the sealed E4 set and the T6 training set (round 4); sentences written here, not copied.
+ROUND4 = [
+    # zero in words: one unit of anything denied, no PO, not on the list, never used
+    ("他们的涂料我们一桶都没卖进去过", 0),
+    ("到现在一个PO都没有", 0),
+    ("采购说还没下过任何一张单给我们", 0),
+    ("我们还在谈第一单", 0),
+    ("他们从没用过我们的阀门", 0),
+    ("我们还没入围他们的供应商库", 0),
+    ("现在都是人家的货", 0),
+    ("目前我们share是zero", 0),
+    ("这个厂一点量都没有", 0),
+    ("我哋仲未同佢哋做过", 0),
+    # hundred in words
+    ("这款胶水现在只有我们一家在供", 100),
+    ("他们的螺栓全包给了我们", 100),
+    ("线缆我们是读家供应", 100),
+    # complements: the others' part is given, ours is the rest
+    ("一共四家，其他三家加起来也就两成", 80),
+    ("另外两家一家占三成一家占两成剩下的归我们", 50),
+    ("我们是主供，另外两家分剩下的三成", 70),
+    ("名义上我们独家，实际上一成半给了他亲戚的厂", 85),
+    # ranges, levels after a change, rumours corrected
+    ("我们大概五到六成", 55),
+    ("今年我们的量从两成提到了四成", 40),
+    ("外面传我们占一半，其实只有两成", 20),
+    ("他们只拿了一层半给我们", 15),
+    ("我们跟另一家各半", 50),
+]
+NOT_OURS = [
+    "今年外贸单掉了三成，包材只用原来的一半",
+    "我们报价比对手高百分之六",
+    "下个财年volume会cut 20%",
+    "评分里技术分60%，价格分40%",
+    "其中进口件占35%",
+    "老板说今年一台都不买了",
+    "跟另一家签了五年独家协议，我们没机会了",
+    "我讲到一半他就打断了",
+]
+
+
+@pytest.mark.parametrize("text,value", ROUND4)
+def test_round4_categories(text: str, value: int) -> None:
+    m = parse_share(text)
+    assert m is not None, text
+    assert abs(m.value - value) <= 5, (text, m)
+    assert m.text in text
+
+
+@pytest.mark.parametrize("text", NOT_OURS)
+def test_round4_numbers_that_are_not_our_share(text: str) -> None:
+    assert parse_share(text) is None

@@ -195,10 +195,10 @@ _ALL = re.compile(
 
 
 _AFTER_OTHERS = re.compile(
-    r"^(?:的)?(?:量|货|单|份额|订单|业务|business|volume)?(?:还|仍|都|全|基本)*(?:是|在|给|归|被|走|让|跟|从)+(?:了)?"
+    r"^(?:的)?(?:量|货|单|份额|订单|业务|business|volume)?(?:还|仍|都|全|基本)*(?:是|在|给|归|被|走|让|跟|从|用|买|找|拿|向)+(?:了)?"
     r"(?:另|别|竞|对手|日系|进口|台资|老供应商|那家|他们自己|集团内部|隔壁|小厂|外面|外头|其他家|competitor|[A-Z])|^的?(?:量|货)?在他们手里"
     r"|^的?(?:量|货|单)?(?:被)?(?:给|分|划)了?(?!我们|咱们|我司|我方)[他她]", re.I)
-_AFTER_OURS = re.compile(r"^(?:的)?(?:量|货|单|份额|订单|业务)?(?:都|全|基本)?(?:在|是|给|归|从)(?:了)?(?:我们|咱们|我司|我方)")
+_AFTER_OURS = re.compile(r"^(?:的)?(?:量|货|单|份额|订单|业务)?(?:都|全|基本)?(?:在|是|给|归|从)(?:了)?(?:跟|从|向|在|找)?(?:我们|咱们|我司|我方)")
 
 
 def _owner(clause_before: str, clause_after: str) -> str:
@@ -208,8 +208,8 @@ def _owner(clause_before: str, clause_after: str) -> str:
         return "others"
     if re.search(r"我们(?:和|跟|与)[^,，。]{0,6}$", clause_before) or re.search(r"我们(?:和|跟|与)", clause_before[-12:]):
         return "ours"  # "我们和另一家对半分", "我们跟另一家一人一半": the split includes us
-    if _AFTER_OURS.search(clause_after[:10]):
-        return "ours"
+    if _AFTER_OURS.search(clause_after[:10]) or re.search(r"(?:我们|咱们)(?:在|跟|和)(?:那|这)家", clause_before):
+        return "ours"  # "…是跟我们买的", "我们在那家也是两成"
     if re.search(r"(?:另外|其他|其余|别|对手)[^,，。]{0,4}(?:分|拿|占|瓜分)了?剩下的?$", clause_before):
         return "others"  # "另外两家分剩下的三成"
     if _REST.search(clause_before) and _OTHERS.search(clause_after[:12]) and not _OURS.search(clause_after[:12]):
@@ -366,6 +366,9 @@ def parse_share(text: str) -> Optional[ShareMatch]:
         return match(q.value, q.start, q.end, 0.85)
     supplier_us = re.search(r"我们(?:是|在|算|为)?[^,，。]{0,8}(?:主供|供应商|供货|在供|独家|supplier|vendor|incumbent|exclusive)",
                             norm, re.I) or (_NOMINAL.search(norm) and _phrase(norm, _ALL))
+    if others and not ours and max(o.value for o in others) >= 100:
+        q = max(others, key=lambda o: o.value)  # "100%用竞品": nothing is ours
+        return match(0, q.start, q.end, 0.85)
     # "其他三家加起来占九成": the others together, so the rest is ours
     together = re.search(r"(?:其他|其余|另外)[一二两三四五六七八九几\d]?家[^,，。]{0,6}(?:加起来|合计|一共|总共|共|加在一起)", norm)
     if others and (_REST.search(norm) or re.search(r"剩下|其余|其他.{0,3}(?:是|给|归|在)我们", norm) or supplier_us

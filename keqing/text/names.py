@@ -65,6 +65,12 @@ _FULL_NAME = re.compile(
     rf"(?:^|(?<=[\n。!！?？;；])|(?<=叫))(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}})"
     rf"(?=[,，:：]|是|说|很|特别|挺|比较|非常|这人|这个人|那边|$)"
 )
+# "拜访采购部周建国，…", "对接人是张卫东": a full name right after the words that introduce a contact.
+_FULL_AFTER_INTRO = re.compile(
+    rf"(?:拜访了?|见了|见到|对接人是?|联系人是?|负责人是?|接待的是|接待我们的是|约了|采购部的?|[部处科室]的)"
+    rf"(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}}?)"
+    rf"(?=[,，。:：;；]|看|说|是|很|特别|挺|比较|非常|这人|全程|基本|一直|对|把|问|$)"
+)
 _FUNCTION_CHARS = set("的了是在说都也就还又和跟与这那他她们个吧啊呢吗")
 _ENGLISH = re.compile(r"(?<![A-Za-z])(?:(?:Mr|Ms|Mrs|Dr)\.?\s*)?[A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)?(?![A-Za-z])")
 _ENGLISH_NOT_NAMES = frozenset(
@@ -109,6 +115,38 @@ def _overlaps(found: List[NameMatch], start: int, end: int) -> bool:
     return any(start < n.end and end > n.start for n in found)
 
 
+_NAME_INTRO = re.compile(r"(?:^|[^\u4e00-\u9fff]|叫|是|见了|见到|拜访了?|约了|找了|跟|和|对接人|联系人|负责人|接待的|采购部|[部处科室厂]的?)$")
+
+
+def _full_name_before(norm: str, start: int) -> Optional[int]:
+    """Start of the full name when the surname + title at `start` ends one (吴建|华主任 → 吴建华主任)."""
+    s0 = start - 2
+    if s0 < 0 or norm[s0] not in SURNAMES or not all("\u4e00" <= ch <= "\u9fff" for ch in norm[s0:start]):
+        return None
+    if norm[s0:start] in _common_words() or norm[s0 : start + 1] in _common_words():
+        return None
+    if any(ch in _FUNCTION_CHARS for ch in norm[s0 + 1 : start + 1]):
+        return None
+    return s0 if _NAME_INTRO.search(norm[max(0, s0 - 4) : s0]) else None
+
+
+def _role_near(norm: str, pos: int) -> Optional[re.Match]:
+    """The role title said in the same clause as a surname ("采购总监姓贺"), nearest before it, else after it;
+    else the first in its sentence."""
+    marks = "。!！?？;；\n"
+    clause_marks = marks + ",，"
+    for stops in (clause_marks, marks):
+        begin = max((norm.rfind(p, 0, pos) for p in stops), default=-1) + 1
+        end = min([i for i in (norm.find(p, pos) for p in stops) if i >= 0] or [len(norm)])
+        before = list(_ROLE_TITLE.finditer(norm, begin, pos))
+        if before:
+            return before[-1]
+        after = _ROLE_TITLE.search(norm, pos, end)
+        if after:
+            return after
+    return None
+
+
 def find_names(text: str) -> List[NameMatch]:
     norm = normalize(text or "")
     found: List[NameMatch] = []
@@ -142,13 +180,15 @@ def find_names(text: str) -> List[NameMatch]:
         # a compound surname's first character is not a surname of its own (欧阳总 is not 阳总)
         if not m.group("c") and start > 0 and norm[start - 1 : start + 1] in COMPOUND_SURNAMES:
             continue
+        full = _full_name_before(norm, start) if title and m.group("s2") else None
+        if full is not None:  # "吴建华主任": the person is 吴主任, not 华主任
+            found.append(NameMatch(text[full : m.end()], full, m.end(), name=norm[full] + title, kind="title"))
+            continue
         found.append(NameMatch(text[start : m.end()], start, m.end(), kind="title" if title else "old_young"))
     for m in _SURNAME_SAID.finditer(norm):
         if _overlaps(found, m.start("s"), m.end("s")):
             continue
-        sentence_start = max((norm.rfind(p, 0, m.start()) for p in "。!！?？;；\n"), default=-1) + 1
-        sentence_end = min([i for i in (norm.find(p, m.end()) for p in "。!！?？;；\n") if i >= 0] or [len(norm)])
-        role = _ROLE_TITLE.search(norm[sentence_start:sentence_end])
+        role = _role_near(norm, m.start())
         surname = text[m.start("s") : m.end("s")]
         name = surname + (role.group("t") if role else "")
         found.append(NameMatch(surname, m.start("s"), m.end("s"), name=name, kind="surname"))
@@ -160,7 +200,7 @@ def find_names(text: str) -> List[NameMatch]:
         if s0 > 0 and "\u4e00" <= norm[s0 - 1] <= "\u9fff" and norm[s0 - 1 : e0] in common:
             continue
         found.append(NameMatch(text[s0:e0], s0, e0, kind="old_young"))
-    for m in _FULL_NAME.finditer(norm):
+    for m in [*_FULL_NAME.finditer(norm), *_FULL_AFTER_INTRO.finditer(norm)]:
         s, e = m.span("n")
         candidate = norm[s:e]
         if _overlaps(found, s, e) or candidate in common or candidate[:2] in common:
@@ -176,7 +216,8 @@ def find_names(text: str) -> List[NameMatch]:
         after = (text or "")[m.end() : m.end() + 4]
         before = (text or "")[max(0, m.start() - 3) : m.start()]
         if re.match(r"^\s*(?:是|这|那边|他|她|说|的|人|,|，|。|下面|手下|跟|和|也|很|特别|每|这个人|今天|超|从|把|要|在|又|就|管|负责|做|来|去|对)", after) or \
-                re.search(r"(?:跟|和|找|叫|见|约|问|是|给|对接人|经理|采购)\s*$", before) or m.start() == 0:
+                re.search(r"(?:跟|和|找|叫|见|约|问|是|给|对接人|经理|采购|部的|GM|VP|CEO|CFO|COO|CTO|boss|Boss|buyer|director|manager)\s*$",
+                          (text or "")[max(0, m.start() - 9) : m.start()]) or m.start() == 0:
             found.append(NameMatch(word, m.start(), m.end(), kind="english"))
     titled = {normalize(n.text)[:2] for n in found if n.kind == "title"} | {normalize(n.text)[:1] for n in found if n.kind == "title"}
     found = [n for n in found if not (n.kind == "surname" and normalize(n.text) in titled)]

@@ -100,6 +100,17 @@ def stop(step: Step) -> Outcome:
     return step.out.say(replies.stopped())
 
 
+# "Sorry名字搞错了,他叫Jackson,不是Jason", "名字记错了": a rename whatever intent the model read.
+_NAME_WAS_WRONG = re.compile(r"名字(?:搞|记|写|弄|打|输|说|填)?错|(?:叫|记|写)错(?:了)?名|名字不对|改个?名")
+
+
+def rename_said(step: Step) -> Optional[Outcome]:
+    """A message that plainly says a name was wrong is a rename, when a stored customer is meant."""
+    if not _NAME_WAS_WRONG.search(step.text) or not step.memory.list_customers(step.channel, step.sender):
+        return None
+    return rename(step)
+
+
 def pending_answer(step: Step) -> Optional[Outcome]:
     """The rep's yes/no to a pending delete question, answered as such; None for any other message."""
     if not step.turn.slot(PENDING_DELETE):

@@ -169,3 +169,14 @@ async def test_more_scripts_after_a_script() -> None:
     more = await rep.say(ActionMore(), "还有别的说法吗", "ask_more")
     assert more.slots()["reply_kind"] == "script" and more.text
     assert not set(more.texts[0].splitlines()[1:]) & set(first.texts[0].splitlines()[1:])
+
+
+async def test_a_message_saying_the_name_was_wrong_renames_whatever_the_intent(kb_url: str) -> None:
+    # the model may read it as a correction of the profile; the wording says the name was wrong
+    from actions.profile import ActionCorrectProfile
+
+    rep = Rep()
+    await _wang(rep, "Jason")
+    turn = await rep.say(ActionCorrectProfile(), "sorry名字搞错了，他叫Jackson，不是Jason", "correct_profile")
+    assert "Jackson" in turn.text and turn.slots()["customer"] == "Jackson" and turn.slots()["style"] == "支配型"
+    assert names(kb_url, rep) == ["Jackson"]

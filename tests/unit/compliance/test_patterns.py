@@ -64,3 +64,9 @@ def test_a_gift_for_the_deal_itself_is_named(text):
 def test_no_deal_hit_without_the_exchange(text):
     hit = strongest(text)
     assert hit is None or hit.kind != "deal"
+
+
+def test_spreading_word_about_a_competitor_is_defamation_but_hearing_it_is_not() -> None:
+    hit = strongest("要不我去同行圈子里放点风，说对手的货有质量问题")
+    assert hit is not None and hit.category == "defamation"
+    assert strongest("同行圈子里都在说对手的货有质量问题") is None

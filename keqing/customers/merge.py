@@ -4,9 +4,10 @@ Candidates per dimension come from assessments (NLU readings of the rep's descri
 and corrections, each with its sequence number (a per-rep order of events). The rules:
 
 - a correction of a person trait (style, motive, grade) always wins, whatever comes before or after it;
-- readings of a person trait: a later reading replaces the current one only when it is about as sure
-  (its confidence at least the current one's minus `MARGIN`); a weaker, different reading does not
-  overwrite a confident one; a repeated reading of the same value keeps the higher confidence;
+- readings of a person trait: a later, different reading replaces the current one only when it is at
+  least as sure and at least as well supported (as many pieces of evidence, counting up to two): a passing
+  remark ("今天他好像心情不错") never overwrites a reading from a full description; a repeated reading of
+  the same value keeps the higher confidence;
 - stage and share describe the business, which changes over time: the latest statement wins.
 """
 from __future__ import annotations
@@ -16,7 +17,15 @@ from typing import Dict, Iterable, List, Optional
 
 from keqing.customers.records import PERSON_DIMENSIONS, DimensionValue
 
-MARGIN = 0.1
+SUPPORT_CAP = 2  # pieces of evidence that count towards how well a reading is supported
+
+
+def _support(value: DimensionValue) -> int:
+    return min(len(value.evidence), SUPPORT_CAP)
+
+
+def _replaces(new: DimensionValue, current: DimensionValue) -> bool:
+    return (new.confidence or 0.0) >= (current.confidence or 0.0) and _support(new) >= _support(current)
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ def _fold_readings(readings: List[Candidate]) -> Optional[DimensionValue]:
             best = max(current.confidence or 0.0, new.confidence or 0.0)
             evidence = tuple(dict.fromkeys(new.evidence + current.evidence))[:3]
             current = replace(new, confidence=best, evidence=evidence)
-        elif (new.confidence or 0.0) >= (current.confidence or 0.0) - MARGIN:
+        elif _replaces(new, current):
             current = new
     return current
 

@@ -128,7 +128,7 @@ class ProfileReader:
         if cues_win and signals:
             stated = build_profile(text, signals, share)
             profile.update({d: stated[d] for d in PERSON_TRAITS if stated.get(d)})
-        return profile
+        return without_name_evidence(profile, text)
 
     def read(self, text: str, intent: Optional[str] = None) -> Dict[str, Any]:
         """{"customer_profile": ..., "people": [...]} for one message (`intent` decides what is read)."""
@@ -155,6 +155,24 @@ class ProfileReader:
             first = mentions[0]
             people.append(Person(first.name, first.start, first.end, (0, len(text)), profile, ((0, len(text)),)))
         return {"customer_profile": profile, "people": [p.as_dict() for p in people]}
+
+
+def without_name_evidence(profile: Dict[str, Optional[Dict[str, Any]]], text: str) -> Dict[str, Optional[Dict[str, Any]]]:
+    """A person's name is no evidence of their style, motive or grade ("石经理人还挺好的" read 和蔼型 from
+    '石经理'): such evidence is dropped, and a reading left with no evidence at all is no reading."""
+    names = [m.text for m in find_names(text)]
+    if not names:
+        return profile
+    out = dict(profile)
+    for dim in ("style", "motive", "grade"):
+        entry = out.get(dim)
+        if not entry or not entry.get("evidence"):
+            continue
+        kept = [ev for ev in entry["evidence"] if not any(ev in name or (name in ev and len(ev) <= len(name) + 1)
+                                                            for name in names)]
+        if len(kept) != len(entry["evidence"]):
+            out[dim] = dict(entry, evidence=kept) if kept else None
+    return out
 
 
 def person_traits(profile: Dict[str, Optional[Dict[str, Any]]]) -> Dict[str, Optional[Dict[str, Any]]]:

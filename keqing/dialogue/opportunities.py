@@ -50,12 +50,20 @@ _YES = re.compile(r"^(?:有的?|有啊|有呀|是的|对|对的|嗯+有|确实�
 _NO = re.compile(r"^(?:没有|没|没的|无|不是|暂时没有|好像没有|还没有)(?:[,，。!！\s]|$)")
 
 
+_GO = re.compile(r"^(?:好的?|行|可以|来吧?|嗯+|ok|yes|sure)?[,，\s]*(?:一个(?:一)?个(?:地)?(?:过|来|看|问)?|逐个(?:过|来|看)?|挨个(?:过|来|看)?|"
+                 r"逐一|过一遍|走一遍|一条(?:一)?条(?:过|来|看)?|开始|来吧|好的?|行|可以|ok|yes|sure)[吧啊呀呗!！。~]*$", re.I)
+_NOT_NOW = re.compile(r"^(?:不用了?|不了|先不用?|算了|下次吧?|改天吧?|no|不要了?)[吧啊呀!！。~]*$", re.I)
+
+
 def checklist_reply(step: Step) -> Optional[Outcome]:
     """During the opportunity checklist, a message that starts with yes/no answers the question asked."""
     if not in_checklist(step) or step.turn.intent in ("affirm", "deny"):
         return None
     text = step.text.strip()
     present = False if _NO.match(text) else True if _YES.match(text) else None
+    if present is None and step.turn.slot("reply_kind") == "opportunities":
+        # the answer to "要不要逐个过一遍?": "好,一个个过" / "不用了"
+        present = True if _GO.match(text) else False if _NOT_NOW.match(text) else None
     if present is None:
         return None
     found = [f for f in find_signals(text) if f.kind != "regression"]

@@ -535,3 +535,15 @@ async def test_a_checklist_answer_read_as_a_description_still_answers_the_questi
                          profile(motive=dim("理智型", "质量", confidence=0.8)))
     assert opps[3].question in turn.text and "4/8" in turn.text
     assert "产品质量" in {s.name for s in fresh_memory(kb_url).signals(rep.channel, rep.sender, "王总")}
+
+
+@pytest.mark.parametrize("text,first", [("好，一个个过", True), ("挨个来吧", True), ("不用了", False)])
+async def test_the_offer_to_go_through_the_signals_is_answered_in_words(kb: KnowledgeBase, text: str,
+                                                                         first: bool) -> None:
+    rep = Rep()
+    await describe_wang(rep)
+    opps = kb.opportunities("初期合作")
+    await rep.say(OPPS, "有哪些机会点", "ask_opportunities")
+    # the model may read a "go ahead" as anything, here as a description with nothing in it
+    turn = await rep.say(DIAGNOSE, text, "describe_customer")
+    assert (opps[0].question in turn.text and "1/8" in turn.text) == first

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from keqing.customers import Customer, Profile
 from keqing.dialogue import replies
@@ -84,10 +84,15 @@ SURE = 0.75
 ASK_SHARE = "needs_share"
 
 
-def describes_person(step: Step, min_confidence: float = 0.0) -> bool:
+def describes_person(step: Step, min_confidence: float = 0.0, traits: Sequence[str] = PERSON_TRAITS) -> bool:
     profiles = [step.turn.profile] + [p.get("customer_profile") or {} for p in step.turn.people]
-    return any((p.get(d) or {}).get("confidence", 1.0) >= min_confidence for p in profiles for d in PERSON_TRAITS
+    return any((p.get(d) or {}).get("confidence", 1.0) >= min_confidence for p in profiles for d in traits
                if p.get(d))
+
+
+# Beside account news only a trait of the person makes a message a description: news itself moves the
+# grade reading ("她们老板对现在那家的服务意见很大" reads like a need), which is the account's business.
+NEWS_OVERRIDING_TRAITS = ("style", "motive")
 
 
 def says_anything(step: Step) -> bool:
@@ -107,7 +112,7 @@ SURE_ABOUT_ACCOUNT = 0.9
 def describe(step: Step) -> Outcome:
     found: List[FoundSignal] = find_signals(step.text)
     about_account = bool(_ACCOUNT_SUBJECT.match(normalize(step.text).strip())) and not find_names(step.text)
-    if found and not describes_person(step, SURE_ABOUT_ACCOUNT if about_account else SURE):
+    if found and not describes_person(step, SURE_ABOUT_ACCOUNT if about_account else SURE, NEWS_OVERRIDING_TRAITS):
         return news(step, found)
     if not found and not says_anything(step):
         return step.out.say(replies.nothing_detected(step.turn.slot("customer")))

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from keqing import settings
 from keqing.customers import CustomerMemory
 from keqing.db.errors import KeqingDBError
-from keqing.dialogue import commands, manage, opportunities, replies, schedule
+from keqing.dialogue import commands, followups, manage, opportunities, replies, schedule
 from keqing.dialogue.context import Services, Step
 from keqing.dialogue.turn import MAX_TEXT, Outcome, PastMessage, Turn, clean_profile
 from keqing.kb.query import KnowledgeBase
@@ -182,7 +182,7 @@ def run_turn(handler: Handler, step: Step) -> Outcome:
     """The handler's outcome, after the rep's due reminders (said once, at the start of the answer); a
     command (digest on/off, the style map picture) is answered instead of the handler."""
     outcome = (commands.command(step) or manage.pending_answer(step) or manage.rename_said(step)
-               or opportunities.checklist_reply(step)
+               or followups.lawful_followup(step) or opportunities.checklist_reply(step)
                or handler(step))
     due = schedule.due_now(step)  # claimed only once the answer exists: a failed turn loses no reminder
     if due:

@@ -3,7 +3,7 @@ the assistant does not do (answered honestly, with what it can do instead)."""
 from __future__ import annotations
 
 import re
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from keqing.dialogue import replies
 from keqing.dialogue.context import Step
@@ -35,6 +35,20 @@ def lawful_plan(step: Step) -> Outcome:
         if guidance is not None:
             return step.out.say(replies.guidance(guidance))
     return step.out.say(replies.lawful_plan_general())
+
+
+# After a refusal, "那正确的处理方式是啥", "正当的路子呢", "那我该怎么办": the lawful plan, whatever intent was read.
+_LAWFUL_ASKED = re.compile(r"(?:正确|正当|合法|合规|正规|光明正大|规范|应该)的?[^,，。!！?？]{0,6}(?:办法|路子|做法|处理|方式|方法|途径|流程|怎么|咋)"
+                           r"|^那?(?:我|我们)?(?:应该|该|要)?怎么(?:办|做|处理|弄)[呢啊?？]*$")
+
+
+def lawful_followup(step: Step) -> Optional[Outcome]:
+    """The rep asks for the lawful way right after a refusal: the plan of the refused topic."""
+    if step.turn.slot("reply_kind") not in ("refusal", "lawful_plan", "grey_area"):
+        return None
+    if not _LAWFUL_ASKED.search(normalize(step.text.strip())):
+        return None
+    return lawful_plan(step)
 
 
 @answers("evidence")

@@ -120,3 +120,18 @@ def test_term_candidates_strip_the_question() -> None:
     assert term_candidates("Trust是什么意思")[0] == "Trust"
     assert term_candidates("") == [] and term_candidates("？？") == []
     assert len(term_candidates("很长的问题" * 2000)) <= 10
+
+
+@pytest.mark.parametrize("follow_up", ["那出了质量问题正确的处理方式是啥", "正当的路子呢", "那我该怎么办"])
+async def test_asking_for_the_lawful_way_after_a_refusal_gets_the_plan_whatever_the_intent(
+    kb: KnowledgeBase, follow_up: str
+) -> None:
+    from actions.customers import ActionConfirm
+
+    rep = Rep()
+    verdict = {"verdict": "unlawful", "category": "hide_incident", "confidence": 0.9}
+    await rep.say(COMPLIANCE, "出了批次问题能不能先瞒着客户", "ask_improper_benefit", extra={"compliance": verdict})
+    turn = await rep.say(ActionConfirm(), follow_up, "affirm")  # the model read a yes
+    item = kb.compliance_topic("compliance.hide_incident")
+    assert turn.slots()["reply_kind"] == "lawful_plan"
+    assert sum(alt in turn.text for alt in item.alternatives) >= 2

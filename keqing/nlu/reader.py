@@ -72,7 +72,7 @@ _OBJECT_BEFORE = re.compile(r"(?:比|跟|和|对|给|(?<![顾学疑访提询])�
 # A name followed by these is someone the clause relates its subject to ("吕总的助理", "Kevin下面有个Linda").
 _OBJECT_AFTER = re.compile(
     r"^(?:的(?:助理|手下|下属|老板|领导|上司|上级|秘书|同事|部下|团队|人|老婆|太太|爱人|儿子|女儿|朋友|对接人|副手|搭档|徒弟|"
-    r"师傅|亲戚|表弟|小舅子)|下面|手下|底下|身边|那边的人|旁边)")
+    r"师傅|亲戚|表弟|小舅子|(?i:boss|manager|supervisor|assistant|team|head|gm|vp|director|buyer|pa))|下面|手下|底下|身边|那边的人|旁边)")
 
 
 def clauses(text: str) -> List[Tuple[int, int]]:

@@ -54,7 +54,30 @@ def find_account(text: str) -> Optional[str]:
         score = 2 if _TIED.match(norm[end:]) else 0
         if best is None or score > best[0]:
             best = (score, start, end)
-    return (text or "")[best[1] : best[2]] if best else None
+    if best is None:
+        return _visited_account(text or "", norm)
+    return (text or "")[best[1] : best[2]]
+
+
+# "今天见了鑫达的两个人", "拜访了中鼎那边的采购": a short brand with no business word, named as the place visited.
+_VISITED = re.compile(r"(?:见了|拜访了?|去了|跑了|约了|走访了?)(?P<name>[\u4e00-\u9fffA-Za-z]{2,6}?)(?:的|那边的?)"
+                      r"(?=[两二三四五几]个人|[两二三四五几]位|人|老板|采购|技术|[\u4e00-\u9fff](?:总|经理|工|主任|总监))")
+
+
+_GENERIC = re.compile(r"客户|对方|甲方|那家|这家|一家|厂家|供应商|朋友|领导|同事|老板")
+
+
+def _visited_account(text: str, norm: str) -> Optional[str]:
+    from keqing.text.names import find_names
+
+    m = _VISITED.search(norm)
+    if m is None:
+        return None
+    start, end = m.span("name")
+    name = norm[start:end]
+    if _OWN.match(name) or _LEADING.match(name) or _GENERIC.search(name) or any(n.start < end and n.end > start for n in find_names(text)):
+        return None
+    return text[start:end]
 
 
 _LEGAL_FORM = re.compile(r"(?:\(中国\)|（中国）)?(?:股份有限公司|有限责任公司|有限公司|股份公司|公司)$")

@@ -71,6 +71,12 @@ _FULL_AFTER_INTRO = re.compile(
     rf"(?P<n>(?:{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{1,2}}?)"
     rf"(?=[,，。:：;；]|看|说|是|很|特别|挺|比较|非常|这人|全程|基本|一直|对|把|问|$)"
 )
+_LONG_TITLES = "董事长|总经理|副总经理|总监|经理|主任|处长|科长|部长|厂长|总工|工程师|老师|课长|院长|所长|局长|书记"
+_FULL_TITLED = re.compile(
+    rf"(?:^|(?<=[^\u4e00-\u9fff])|(?<=叫|是|了|见|访|和|跟|找|约|的|成))"
+    rf"(?P<n>(?P<s>{_COMPOUND_RE}|[{SURNAMES}])[\u4e00-\u9fff]{{2}}(?P<t>{_LONG_TITLES}))"
+)
+_ORG_CHARS = set("部科处室组级务区间线厂副正代总常执行项目")  # 常务副总经理, 车间主任 are posts, not names
 _FUNCTION_CHARS = set("的了是在说都也就还又和跟与这那他她们个吧啊呢吗")
 _ENGLISH = re.compile(r"(?<![A-Za-z])(?:(?:Mr|Ms|Mrs|Dr)\.?\s*)?[A-Z][a-z]{2,}(?:\s[A-Z][a-z]+)?(?![A-Za-z])")
 _ENGLISH_NOT_NAMES = frozenset(
@@ -200,10 +206,21 @@ def find_names(text: str) -> List[NameMatch]:
         if s0 > 0 and "\u4e00" <= norm[s0 - 1] <= "\u9fff" and norm[s0 - 1 : e0] in common:
             continue
         found.append(NameMatch(text[s0:e0], s0, e0, kind="old_young"))
+    for m in _FULL_TITLED.finditer(norm):  # "孙志强主任": the person is 孙主任
+        s, e = m.span("n")
+        given = norm[s + len(m.group("s")) : m.start("t")]
+        outside = [n for n in found if not (n.start >= s and n.end <= e)]
+        if (_overlaps(outside, s, e) or norm[s : m.start("t")] in common
+                or any(ch in _FUNCTION_CHARS or ch in _ORG_CHARS for ch in given)):
+            continue
+        found = [n for n in found if not (n.start >= s and n.end <= e)]
+        found.append(NameMatch(text[s:e], s, e, name=m.group("s") + m.group("t"), kind="title"))
+    introduced = {m.start("n") for m in _FULL_AFTER_INTRO.finditer(norm)}
     for m in [*_FULL_NAME.finditer(norm), *_FULL_AFTER_INTRO.finditer(norm)]:
         s, e = m.span("n")
         candidate = norm[s:e]
-        if _overlaps(found, s, e) or candidate in common or candidate[:2] in common:
+        # a name right after 拜访/对接人 may start like a word (刘海峰: 刘海); elsewhere that is too risky
+        if _overlaps(found, s, e) or candidate in common or (candidate[:2] in common and s not in introduced):
             continue
         if any(candidate.endswith(t) for t in TITLES) or any(ch in _FUNCTION_CHARS for ch in candidate[1:]):
             continue

@@ -47,3 +47,13 @@ def test_a_deed_outranks_a_title():
     assert role_evidence("小吴是他们用设备的工程师,天天在产线上用我们的样机") == ("使用者", True)
     assert role_evidence("小吴是工程师") == ("影响者", False)
     assert role_evidence("今天天气不错") is None
+
+
+@pytest.mark.parametrize("text,account", [
+    ("今天见了鑫达的两个人：王总是老板，采购小刘很细", "鑫达"),
+    ("拜访了中鼎那边的采购", "中鼎"),
+    ("今天见了客户的两个人", None),
+    ("见了王总的助理", None),
+])
+def test_a_short_brand_named_as_the_place_visited(text: str, account) -> None:
+    assert find_account(text) == account

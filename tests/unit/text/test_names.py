@@ -54,3 +54,25 @@ def test_split_title():
     assert split_title("欧阳总") == ("欧阳", "总")
     assert split_title("贺总监") == ("贺", "总监")
     assert split_title("老周") == ("", "")  # no title
+
+
+@pytest.mark.parametrize("text,name", [
+    ("对接人换成了孙志强主任，刚调过来", "孙主任"),
+    ("质量部的负责人姓单，技术总监出身，特别较真", "单总监"),
+    ("上午拜访采购部刘海峰，他看得很细", "刘海峰"),
+    ("会上GM Brian全程主导", "Brian"),
+    ("工程部的Cathy问了很多detail", "Cathy"),
+])
+def test_names_in_visit_notes(text: str, name: str) -> None:
+    assert name in [n.name for n in find_names(text)]
+
+
+@pytest.mark.parametrize("text,name", [("跟王建国经理聊了", "王经理"), ("分管采购的吴建华主任", "吴主任")])
+def test_a_full_name_with_a_title_is_kept_as_surname_and_title(text: str, name: str) -> None:
+    assert [n.name for n in find_names(text)] == [name]
+
+
+@pytest.mark.parametrize("text", ["他们的常务副总经理很强势", "车间主任说了算", "他们采购部的主任很强势"])
+def test_posts_are_not_full_names(text: str) -> None:
+    assert all(n.kind != "full" and len(n.name) <= 4 for n in find_names(text)) and not any(
+        n.name.startswith(("常", "车")) for n in find_names(text))

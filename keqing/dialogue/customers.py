@@ -1,6 +1,7 @@
 """The rep's customers: list them, switch between them."""
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Optional
 
 from keqing.customers import Customer
@@ -41,6 +42,9 @@ def customer_line(step: Step, customer: Customer,
                                 None if style is None else str(style), order, title, repair)
 
 
+_ASKS_HOW = re.compile(r"怎么|如何|咋|怎样|下一步|打法|策略|突破|推进|跟进|攻下|搞定")
+
+
 @answers("customer_summary")
 def switch_customer(step: Step) -> Outcome:
     named = step.turn.entity("customer") or first_name(step.text[:500])
@@ -65,6 +69,11 @@ def switch_customer(step: Step) -> Outcome:
         return step.out.say(replies.choose_customer([replies.CustomerLine(c.display_name) for c in customers]))
     customer = step.memory.touch_customer(step.channel, step.sender, customer)
     subject = step.subject_of(customer)
+    if _ASKS_HOW.search(step.text) and subject.values:
+        # "王总这边先怎么突破": switching and asking for the plan in one message
+        from keqing.dialogue.playbook import give_strategy
+
+        return give_strategy(step)
     step.out.say(replies.switched(customer_line(step, customer)))
     return step.out.set_slots(profile_slots(subject.name, subject.values))
 

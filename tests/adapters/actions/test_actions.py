@@ -402,6 +402,11 @@ async def test_list_and_switch_customers(kb: KnowledgeBase) -> None:
     turn = await rep.say(SWITCH, "说说王总那边", "switch_customer", ents=entities(customer="王总"))
     assert turn.slots()["customer"] == "王总" and turn.slots()["stage"] == "初期合作"
     assert "王总" in turn.text and "第1步" in turn.text
+    # switching and asking how in one message: the plan of the customer switched to
+    await rep.say(SWITCH, "说说李经理", "switch_customer", ents=entities(customer="李经理"))
+    turn = await rep.say(SWITCH, "王总这边先怎么突破", "switch_customer", ents=entities(customer="王总"))
+    assert turn.slots()["customer"] == "王总" and turn.slots()["reply_kind"] == "strategy"
+    assert kb.steps("初期合作")[0].title in turn.text
     # "换个客户" without a name: buttons
     turn = await rep.say(SWITCH, "换个客户", "switch_customer")
     assert {t for t, _ in turn.buttons} == {"王总", "李经理"}

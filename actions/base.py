@@ -182,7 +182,8 @@ def run_turn(handler: Handler, step: Step) -> Outcome:
     """The handler's outcome, after the rep's due reminders (said once, at the start of the answer); a
     command (digest on/off, the style map picture) is answered instead of the handler."""
     outcome = (commands.command(step) or manage.pending_answer(step) or manage.rename_said(step)
-               or followups.lawful_followup(step) or opportunities.checklist_reply(step)
+               or followups.lawful_followup(step) or followups.key_people_asked(step)
+               or opportunities.checklist_reply(step)
                or handler(step))
     due = schedule.due_now(step)  # claimed only once the answer exists: a failed turn loses no reminder
     if due:

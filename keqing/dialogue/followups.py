@@ -88,6 +88,18 @@ def more(step: Step) -> Outcome:
 _WHO_IS_THERE = re.compile(r"谁说了算|谁拍板|谁做决定|谁做主|谁定|都有谁|有哪些人|有谁|谁负责")
 
 
+# "决策链上的人我该怎么一个个去做工作", "真正的decision maker怎么找": the buying committee, whatever intent was read.
+_KEY_PEOPLE_ASKED = re.compile(r"决策链|决策人|关键人|拍板的人|说了算的人|内线|支持者|决策者|影响者|decision\s*maker|反对我们的人|挡路的|卡我们的人"
+                               r"|采购委员会|采购小组", re.I)
+
+
+def key_people_asked(step: Step) -> Optional[Outcome]:
+    text = step.text.strip()
+    if len(text) > 80 or not _KEY_PEOPLE_ASKED.search(normalize(text)) or not is_question(text):
+        return None
+    return key_people(step)
+
+
 @answers("key_people")
 def key_people(step: Step, more: bool = False) -> Outcome:
     """Key people, a blocker, single-threading: advice from the knowledge base, lawful only. A statement

@@ -180,3 +180,20 @@ async def test_a_message_saying_the_name_was_wrong_renames_whatever_the_intent(k
     turn = await rep.say(ActionCorrectProfile(), "sorry名字搞错了，他叫Jackson，不是Jason", "correct_profile")
     assert "Jackson" in turn.text and turn.slots()["customer"] == "Jackson" and turn.slots()["style"] == "支配型"
     assert names(kb_url, rep) == ["Jackson"]
+
+
+@pytest.mark.parametrize("text", ["决策链上的人我该怎么一个个去做工作", "真正的decision maker是谁我都搞不清，怎么找"])
+async def test_a_question_about_the_buying_committee_gets_key_people_advice_whatever_the_intent(text: str) -> None:
+    from actions.playbook import ActionGiveStrategy
+
+    rep = Rep()
+    await _wang(rep)
+    turn = await rep.say(ActionGiveStrategy(), text, "ask_strategy")
+    assert turn.slots()["reply_kind"] == "key_people"
+
+
+async def test_a_statement_about_roles_is_not_a_key_people_question(kb_url: str) -> None:
+    rep = Rep()
+    await _wang(rep)
+    turn = await rep.say(DIAGNOSE, "王总是决策者，拍板很快", "describe_customer", profile(style=dim("支配型", "拍板很快")))
+    assert turn.slots()["reply_kind"] != "key_people"

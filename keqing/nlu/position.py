@@ -3,8 +3,10 @@
 - our supplier position ("我们是他们的主供", "只是备用供应商", "primary vendor") and the
 relationship stage it implies (knowledge/stages.yml: 稳定合作 is the customer's main supplier, 初期合作 a second
 or backup source, 战略合作 the sole or strategic one); used when the text gives no share;
-- a customer comparing several suppliers before deciding (knowledge/grades.yml: B, a need with doubts left),
-  used when the classifier read no grade."""
+- the customer's readiness when it is stated as a step of their buying (knowledge/grades.yml): B when they
+  compare several suppliers, must choose one by a date, run evaluation rounds, or wait for a tender, an approval
+  or a trial; D when they say there is no more need this year or the business went elsewhere. Used when the
+  classifier read no grade."""
 from __future__ import annotations
 
 import re
@@ -75,4 +77,31 @@ def comparing_suppliers(text: str) -> Optional[Stated]:
         if re.search(r"(?:不|没|不用|不再|没有|别)[^,，。]{0,3}$", _clause_before(norm, m.start())):
             continue
         return Stated("B", m.start(), m.end(), text[m.start():m.end()])
+    return None
+
+
+# B: a real need still being decided ("三月底前把供应商定下来", "三轮评审", "等招标公告出来", "先试用一批").
+_DECIDING = re.compile(
+    r"(?:(?:[一二三四五六七八九十\d]{1,2}月|年|月|季度|Q[1-4])(?:底|末|中)?|下周|本周|周[一二三四五六日])(?:前|之前|以前|内)"
+    r"[^,，。]{0,4}(?:把)?(?:供应商|供方|厂家|vendor|supplier)[^,，。]{0,3}(?:定|选|确定)(?:下来|了)?"
+    r"|(?:定|选|确定)(?:下来)?(?:新的|一家|哪家)?(?:供应商|供方|vendor|supplier)"
+    r"|(?:第[二三四2-4]|[两三几好几]+)轮(?!车|胎|子)(?:评审|评估|测试|谈判|比价|筛选)?|(?:评审会|评标|打分)[^,，。]{0,6}(?:定|选|决定)"
+    r"|等(?:着)?(?:招标公告|招标|标书|审批|批复|领导批|老板批|老板点头|领导点头|预算批|预算下来|总部批|集团批)"
+    r"|(?:先)?(?:试用|试一批|小批量试|送样测试|样品测试)[^,，。]{0,6}(?:再定|再说|再决定|看结果)"
+    r"|(?:在|还在)(?:走)?(?:评估|评审|测试|验证)(?:阶段|流程|中)?", re.I)
+# D: no business for now ("今年不要了", "已经找好人了", "跟另一家签了三年").
+_CLOSED = re.compile(
+    r"今年(?:都|就|也)?(?:不|没)(?:再)?(?:要|需要|采购|买|加|招|引入|考虑|打算)"
+    r"|已经(?:找好|定好|选好|签了|定了|选了)(?:人|别家|另一家|供应商|别的)"
+    r"|(?:跟|和|与)(?:另一家|别家|对手|竞争对手|其他家)[^,，。]{0,4}签了|没(?:有)?机会了|不考虑(?:换|新供应商|我们)|别再(?:打|来|联系)", re.I)
+
+
+def stated_grade(text: str) -> Optional[Stated]:
+    """The grade the text states through a step of the customer's buying, else None (see the module doc)."""
+    norm = normalize(text or "")
+    for pattern, grade in ((_CLOSED, "D"), (_COMPARING, "B"), (_DECIDING, "B")):
+        for m in pattern.finditer(norm):
+            if re.search(r"(?:不|没|不用|不再|没有|别|无需)[^,，。]{0,3}$", _clause_before(norm, m.start())) and grade == "B":
+                continue
+            return Stated(grade, m.start(), m.end(), text[m.start():m.end()])
     return None

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Protocol, Tuple
 
-from keqing.nlu.position import comparing_suppliers, supplier_position
+from keqing.nlu.position import stated_grade, supplier_position
 from keqing.nlu.share import parse_share, stage_for_share
 from keqing.taxonomy import CATEGORICAL, DIMENSIONS
 from keqing.text.normalize import normalize
@@ -188,9 +188,9 @@ def build_profile(text: str, signals: Iterable[Signal], share: Any = _PARSE,
         vote = (votes or {}).get(dim)
         profile[dim] = score_dimension(text, norm, (s for s in signals if s.dimension == dim), vote)
     if profile.get("grade") is None:
-        comparing = comparing_suppliers(text)
-        if comparing is not None:
-            profile["grade"] = {"value": comparing.value, "confidence": POSITION_CONFIDENCE, "evidence": [comparing.text]}
+        stated = stated_grade(text)
+        if stated is not None:
+            profile["grade"] = {"value": stated.value, "confidence": POSITION_CONFIDENCE, "evidence": [stated.text]}
     if share is not None:
         profile["share"] = {"value": share.value, "confidence": share.confidence, "evidence": [share.text]}
         profile["stage"] = {

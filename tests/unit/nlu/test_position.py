@@ -1,7 +1,7 @@
 """A stated supplier position sets the stage; negated, wished-for or a competitor's position does not."""
 import pytest
 
-from keqing.nlu.position import comparing_suppliers, supplier_position
+from keqing.nlu.position import comparing_suppliers, stated_grade, supplier_position
 from keqing.nlu.scoring import build_profile
 
 POSITIONS = [
@@ -63,3 +63,22 @@ def test_no_comparison(text):
 
 def test_a_comparison_fills_only_an_empty_grade():
     assert build_profile("顾总还要比三家参数", [])["grade"]["value"] == "B"
+
+
+@pytest.mark.parametrize("text,grade,evidence", [
+    ("老板让她五月底前把供应商定下来", "B", "五月底前把供应商定下来"),
+    ("要走三轮评审才定", "B", "三轮评审"),
+    ("他们在等招标公告", "B", "等招标公告"),
+    ("先小批量试一下再定", "B", "先小批量试一下再定"),
+    ("采购说今年不要了", "D", "今年不要"),
+    ("人家已经找好人了", "D", "已经找好人"),
+    ("他们跟另一家签了三年", "D", "跟另一家签了"),
+])
+def test_a_stated_step_of_buying_gives_the_grade(text: str, grade: str, evidence: str) -> None:
+    found = stated_grade(text)
+    assert found is not None and found.value == grade and found.text == evidence
+
+
+@pytest.mark.parametrize("text", ["骑三轮车送的货", "不用等审批", "他不打算换供应商,用得挺好"])
+def test_no_stated_grade(text: str) -> None:
+    assert stated_grade(text) is None

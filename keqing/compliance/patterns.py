@@ -74,7 +74,8 @@ FRAMES: Dict[str, Tuple[str, str]] = {
 # Words that name a tactic on their own.
 WORDS: Dict[str, str] = {
     "bid_rigging": r"陪标|围标|串标|轮流中标|借资质投标",
-    "defamation": r"造谣|抹黑",
+    # spreading word about a competitor: no innocent reading
+    "defamation": r"造谣|抹黑|(?:放[点些个]?(?:消息|风)|散布|散播|传播)[^。!！?？\n]{0,16}(?:对手|竞品|竞争对手|友商)",
     "fake_testimonial": r"刷好评|水军",
 }
 # A benefit offered for the deal itself ("送点礼能不能把这单拿下"): the exchange is the bribe, whoever gets it.

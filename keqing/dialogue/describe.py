@@ -106,12 +106,16 @@ def says_anything(step: Step) -> bool:
 # A message whose subject is the company ("他们明年要上一条新生产线") is about the account.
 _ACCOUNT_SUBJECT = re.compile(r"^(?:听说|据说|另外|还有|对了|哦对)?[,，\s]*(?:他们|他們|对方|客户那边|这家|那家)(?:公司|厂|工厂|集团|那边)?(?!的?(?:老板|总|经理|采购|主任|工))")
 SURE_ABOUT_ACCOUNT = 0.9
+# "她上周跟我讲,她们老板对现在那家的服务意见很大": what the customer reported is news about the account.
+_REPORTED = re.compile(r"^(?:他|她|他们|她们|对方|[^,，。\s]{1,5}?)(?:上周|昨天|今天|刚才|刚刚|前两天|前几天|那天)?"
+                       r"(?:跟我|和我|对我|私下)?(?:说|讲|提到|透露|告诉我|抱怨|反映)(?!一不二|话|了算|到做到)")
 
 
 @answers("diagnosis")
 def describe(step: Step) -> Outcome:
     found: List[FoundSignal] = find_signals(step.text)
-    about_account = bool(_ACCOUNT_SUBJECT.match(normalize(step.text).strip())) and not find_names(step.text)
+    norm = normalize(step.text).strip()
+    about_account = (bool(_ACCOUNT_SUBJECT.match(norm)) and not find_names(step.text)) or bool(_REPORTED.match(norm))
     if found and not describes_person(step, SURE_ABOUT_ACCOUNT if about_account else SURE, NEWS_OVERRIDING_TRAITS):
         return news(step, found)
     if not found and not says_anything(step):

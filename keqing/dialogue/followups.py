@@ -16,7 +16,7 @@ from keqing.taxonomy import PERSON_TRAITS
 from keqing.text.accounts import find_account
 from keqing.text.names import find_names
 from keqing.text.normalize import normalize
-from keqing.text.questions import is_question
+from keqing.text.questions import ends_with_question
 
 # Two people at odds ("采购经理跟孙总不对付"): kept as a relation of the current customer.
 _CONFLICT = re.compile(r"不对付|不和|有矛盾|闹矛盾|合不来|对着干|唱反调|互相拆台")
@@ -95,7 +95,7 @@ _KEY_PEOPLE_ASKED = re.compile(r"决策链|决策人|关键人|拍板的人|说�
 
 def key_people_asked(step: Step) -> Optional[Outcome]:
     text = step.text.strip()
-    if len(text) > 80 or not _KEY_PEOPLE_ASKED.search(normalize(text)) or not is_question(text):
+    if len(text) > 80 or not _KEY_PEOPLE_ASKED.search(normalize(text)) or not ends_with_question(text):
         return None
     return key_people(step)
 
@@ -107,7 +107,7 @@ def key_people(step: Step, more: bool = False) -> Outcome:
     is the account map."""
     text = step.text
     norm = normalize(text)
-    if not more and not is_question(text) and find_names(text):
+    if not more and not ends_with_question(text) and find_names(text):
         from keqing.dialogue.describe import describe
 
         return describe(step)

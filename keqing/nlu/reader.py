@@ -61,6 +61,19 @@ def _within(profile: Dict[str, Optional[Dict[str, Any]]], text: str) -> Dict[str
     return out
 
 
+# Words that put a person at another company than the rest of the message ("小陈是另一家的采购").
+_OTHER_ACCOUNT = re.compile(r"另一家|另外一家|别家|另一个客户|另外一个客户|其他客户")
+
+
+def _with_account_share(sub: Dict[str, Optional[Dict[str, Any]]], whole: Dict[str, Optional[Dict[str, Any]]],
+                        text: str) -> Dict[str, Optional[Dict[str, Any]]]:
+    """Several people of one account: our share of that account, said once ("目前他们100%用竞品"), holds for
+    each of them when their own clauses say none, unless the message spans more than one account."""
+    if sub.get("share") or not whole.get("share") or _OTHER_ACCOUNT.search(text):
+        return sub
+    return dict(sub, share=whole["share"], stage=whole.get("stage"))
+
+
 def empty_profile() -> Dict[str, Optional[Dict[str, Any]]]:
     return {d: None for d in DIMENSIONS}
 
@@ -149,8 +162,8 @@ class ProfileReader:
                 first = next(m for m in mentions if m.name == name)
                 part = "。".join(text[s:e] for s, e in spans)
                 sub = self.profile(part)
-                people.append(Person(name, first.start, first.end, (spans[0][0], spans[-1][1]), _within(sub, text),
-                                     tuple(spans)))
+                people.append(Person(name, first.start, first.end, (spans[0][0], spans[-1][1]),
+                                     _with_account_share(_within(sub, text), profile, text), tuple(spans)))
         elif mentions:
             first = mentions[0]
             people.append(Person(first.name, first.start, first.end, (0, len(text)), profile, ((0, len(text)),)))

@@ -56,10 +56,12 @@ _TYPOS: Sequence[Tuple[re.Pattern, str]] = (
     (re.compile(r"把(?=成的?量)"), "八"),
     (re.compile(r"是(?=分之)"), "十"),
     (re.compile(r"(?<=百分之[一二三四五六七八九])(?:时|是|事|实|石)"), "十"),
-    (re.compile(r"(?<=[占有到约概是家])(?:一般|一伴|一办)|(?:一般|一伴)(?=左右|的量)"), "一半"),
+    (re.compile(r"(?<=[占有到约概是家了做拿供])(?:一般|一伴|一办)|(?:一般|一伴)(?=左右|的量)"), "一半"),
+    (re.compile(r"(?<=百分)(?:只|支|知|汁)"), "之"),
+    (re.compile(r"公应商|共应商|供因商"), "供应商"),
     (re.compile(r"梁(?=成)"), "两"),
     (re.compile(r"分额"), "份额"),
-    (re.compile(r"(?:读|毒|犊|度)(?=家(?:供|代理|合作|协议))"), "独"),
+    (re.compile(r"(?:读|毒|犊|度)(?=家(?:供|代理|合作|协议))|(?<=我们|是我|们是)(?:读|毒|犊)(?=家)"), "独"),
 )
 
 
@@ -71,7 +73,7 @@ _DIGIT_SOUNDS = {"衣": "一", "依": "一", "医": "一", "而": "二", "儿": 
 _SOUND_BEFORE_CHENG = re.compile(r"(?<=占|有|是|约|到|概|就|了|们|多)(?P<c>[" + "".join(_DIGIT_SOUNDS) + r"])(?=成)")
 
 # 层 is a typo of 成 only where a floor cannot be meant: not after 楼/第, and followed by share words or the end.
-_LAYER = re.compile(rf"(?<![楼第])(?P<n>[{CN}]{{1,2}}|\d{{1,2}})层(?=半|的|左右|多|吧|份额|量|business|$|[,，。!！\s])")
+_LAYER = re.compile(rf"(?<![楼第高])(?P<n>[{CN}]{{1,2}}|\d{{1,2}})层(?![楼高房架板面次级皮膜纸布])")
 
 
 def _same_length(repl: str, m: re.Match) -> str:
@@ -113,7 +115,7 @@ def _tenths(token: str) -> Optional[float]:
 # Only words that name a number; 大部分, 大头, 一小部分 … say the stage (稳定合作, 初期合作) but no share.
 _WORDS = {
     "一半多": 55, "一半以上": 55, "超过一半": 55, "多一半": 60, "一人一半": 50, "一家一半": 50, "不到一半": 45,
-    "一半": 50, "五五开": 50, "55开": 50, "五五分": 50, "平分": 50, "各半": 50, "各一半": 50, "对半": 50, "对半分": 50, "半壁江山": 50,
+    "一小半": 40, "一大半": 60, "一半": 50, "五五开": 50, "55开": 50, "五五分": 50, "平分": 50, "各半": 50, "各一半": 50, "对半": 50, "对半分": 50, "半壁江山": 50,
 }
 _QUANTITY = re.compile(
     rf"(?P<pct>百分之(?P<pn>[{CN}]+(?:点[{CN}]+)?|\d+(?:\.\d+)?))"
@@ -130,20 +132,24 @@ _CLAUSE = re.compile(r"[,，。!！?？;；\n、:：()（）\[\]/|~～]|但是|�
 _OURS = re.compile(r"我们|咱们|我司|我方|我家|我哋|我們|给我们|在我们|从我们|归我们|we\b|our", re.I)
 _OTHERS = re.compile(
     r"对手|竞品|竞争|竞对|别家|别的|别人|隔壁|小厂|其他家|其他供应商|(?:其他|其余|另外)[一二两三四五六七八九几\d]家|另外?(?:一|两|三|几)?家|另一家|另一个|另一间|第二间|友商|老供应商|"
-    r"原供应商|现供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
+    r"原供应商|现供应商|现在这家|现在那家|这家供应商|那家供应商|(?:现在|目前|现有|原来)的?[\u4e00-\u9fff]{0,4}供应商|大厂|(?<=的)主力供应商|(?<=的)主供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
     r"美孚|立邦|中油|西门子|Siemens|ABB|x家|X家|那家|这家老|老的那家|主供那家|第一名|对方|他们自己的?厂|集团内部", re.I)
 _REST = re.compile(r"剩下|剩余|其余|其他的?(?:都|全)?(?:是|给|归|在)|剩返|余下|the rest|rest", re.I)
 _NOT_SHARE = re.compile(
     r"贵|便宜|降价|涨价|降了|涨了|降|涨|增长|增速|下降|下滑|提升|上涨|折扣|打折|返点|返利|rebate|预付|首付|定金|回款|"
     r"入股|股份|股权|持股|利润|毛利|良率|合格率|不良率|出错率|废品率|上架率|增值|产值|营收|预算|budget|税|利率|"
-    r"cut|discount|\boff\b|growth|increase|decrease|reduce|saving|margin|差咗|差了|少咗|跌咗|跌了|下跌|掉咗|高|低|"
+    r"cut|discount|\boff\b|down|growth|increase|decrease|reduce|saving|margin|差咗|差了|少咗|跌咗|跌了|下跌|掉咗|高|低|"
     r"可能性|把握|概率|成功率|完成率|进度|满意度|分数|评分|得分|差.{0,2}分|时间|人数|员工|减少|少了|砍|压价|free|"
     r"提成|佣金|commission|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值|增加|增幅|高了|低了|上升|回落|波动", re.I)
 # A text about taxes, invoices or exchange rates: its bare percentages are rates, unless a clause says whose share.
-_MOVED_TO = re.compile(r"(?:涨|提高|提升|增加|升|降|掉|跌|减少|下降|降低|缩|变|调|做)(?:了)?(?:到|至|为|成)(?:了)?(?:现在的?|目前的?)?$")
+_MOVED_TO = re.compile(r"(?:涨|提高|提升|增加|升|降|掉|跌|减少|下降|降低|缩|变|调|做|挤|压|砍)(?:了)?(?:到|至|为|成)(?:了)?(?:现在的?|目前的?)?$")
 _RATE_TEXT = re.compile(r"税率|税点|增值税|发票|开票|汇率|利率")
 # Clauses about these are never our share, whatever else they say.
-_NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比", re.I)
+_NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比|"
+                                r"国产化|本地化|化率|local\s*sourcing|KPI|cost\s*down|降本", re.I)
+# A text about scoring ("评分表里价格占三成、品质占四成"): its price/quality parts are weights, not shares.
+_WEIGHTS_TEXT = re.compile(r"评分|打分|权重|分数|score", re.I)
+_WEIGHT_ITEM = re.compile(r"价格|品质|质量|交期|技术|服务|商务|成本$|售后")
 _SHARE_CONTEXT = re.compile(r"占|份额|采购|供|进货|订单|单子|单|量|货|业务|生意|比例|占比|share|拿|用|给|在|归|分|business|volume|order|PO|spend", re.I)
 _ACTUAL = re.compile(r"实际上|实际|其实|事实上|真正|实则|real|现在|目前|如今|这季度|本季度|今年|后来")
 _NOMINAL = re.compile(r"名义上|名义|外面传|传言|传的|据说|号称|账面上|账面|说是|表面上|号称|看起来|纸面上|官方|以前|之前|原来|过去|曾经|上季度|去年|当初")
@@ -164,29 +170,37 @@ _ZERO = re.compile(
     r"|零合作|还是零|零供货|(?:份额|占比|share)(?:是|为|只有|就)?(?:零|0)(?![.\d%])|(?:我们|咱们)[^,，。\n]{0,8}?(?:是|为|占|就是)?(?:零|0)(?![.\d%\w])"
     r"|(?:还没有?|没有|no)\s*(?:任何)?(?:business|业务往来|生意往来|业务|往来)"
     r"|(?:之前|以前|从来|从)?没(?:给他们)?供过货|未曾合作|尚未合作|暂无(?:业务|合作)|无业务往来|没有任何合作"
-    r"|(?:我们)?(?:还|仍)?没有?(?:进去|进入|打进去|做进去)|全部?(?:都)?(?:签给|给|交给)了(?:我们的)?(?:竞争对手|对手|别家|竞品|另一家)"
+    r"|(?:我们)?(?:还|仍)?没有?(?:进去|进入|打进去|做进去)|全部?(?:都)?(?:签给|给|交给)了(?:我们的)?(?:竞争对手|对手|别家|竞品|另一家|对方|人家)"
     r"|(?:还在|正在)争取进|(?:名录|名单)都?没进|才能下第一单|没跟我们下过(?:单|order|订单)"
     r"|没有?(?:拿到|接到|做过|做成|下过|收到|拿过)过?(?:他们|他们家|对方)?(?:的)?(?:任何|一张|一个|一笔|第一张|第一个|第一笔)?(?:订单|单子|单)"
     r"|(?:一张|一个|一笔|任何)(?:订单|单子|单)(?:都|也)?(?:还)?没(?:有)?(?:拿到|接到|下|做)?"
     r"|(?:我们)?第一次(?:进|进入|跟他们做|和他们做|跟他们合作|做他们)|尚无(?:任何)?(?:合作|订单|业务|往来)?"
     r"|从(?:来)?(?:没|未)(?:跟|和|与)?(?:我们|咱们)?(?:做过|合作过|下过单)|(?:还)?没(?:跟|和)(?:我们|咱们)合作过"
     # one unit of anything, denied: 一桶都没卖进去, 一台都没有, 一张单都未落过, 一单没有, 一个PO都没有
-    rf"|一(?:{_UNITS})(?:都|也)?(?:还)?(?:没|没有|未|冇)(?:有|卖|供|做|落|拿|进|用|下|push)?"
+    rf"|一(?:{_UNITS})(?:我们的|咱们的|我们家的)?(?:都|也)?(?:还)?(?:没|没有|未|冇)(?:有|卖|供|做|落|拿|进|用|下|push)?"
+    r"|连(?:样品|样|试单|试用|测试|门)都(?:还)?(?:没|没有|未)|(?:还|仍)没(?:有)?破冰|零突破还没"
+    r"|(?:一直|全部?|都)(?:是|用|在|从)(?:的)?(?:另一家|另外一家|别家|某家|人家|竞争对手|对手)(?:的|拿|买|采购|供|做)?"
+    r"|(?<![a-zA-Z])no\s+(?:relationship|business|order|PO)s?(?![a-zA-Z])"
     rf"|(?:没|没有|未|冇|无)(?:有)?(?:下|拿到|接到|收到|做|落|签|卖|供)?过?(?:任何一|任何|一)(?:{_UNITS})(?![a-zA-Z])"
     r"|(?:没|没有|未|冇)(?:有)?(?:下|拿到|接到|收到|做|落|签)?过?(?:任何)?(?:订单|单子|PO|order)(?![a-zA-Z])|(?:没|未|冇)(?:有)?(?:正式)?供过货|(?:没有|冇|无)任何(?:订单|order|PO|份额|业务|business|设备|合作)"
     r"|(?:一点|丝毫|半点)(?:量|份额|单|货|business)?(?:都|也)(?:没有|没|冇)|(?:还|仍|都|也)(?:没有|没|未|冇)(?:正式)?(?:订单|order|PO|份额|单子)"
     r"|(?:还没|未|没)(?:开始)?(?:正式)?下单|(?:等|谈|追|push|拿下?|争取|跑)(?:第一|首)(?:单|张单|个(?:PO|order|订单)|笔)"
     r"|(?:从没|从来没|从未|之前没|以前没|之前未|以前未|以前冇|之前冇|还没|没|未|冇)(?:有)?(?:给他们|同佢哋|跟他们|和他们|与他们)?(?:用|做|合作|供|买|采购|试用|测)过(?!半)"
-    r"|(?:都|全)(?:是|係|系)(?:人家|别人|别家|对手|竞争对手|竞品|他们自己)的|(?:没|未|冇)(?:有)?(?:入围|进入?|通过)[^,，。\n]{0,6}(?:供应商|供方|vendor|名单|名录|库|list)"
-    r"|(?:不在|没在)[^,，。\n]{0,8}(?:供应商|供方|vendor|名单|名录|库|list|里面)|被[^,，。\n]{0,4}清(?:出|理出)去"
-    r"|(?:share|份额|volume|business)\s*(?:是|为|=)?\s*(?:zero|0|零)\b|\bzero\b|(?:没|没有|not|never)\s*break\s*in|还没break|(?:零|0)份额"
+    r"|(?:都|全)(?:是|係|系)(?:别人家|人家|别人|别家|对手|竞争对手|竞品|他们自己)的|(?:没|未|冇)(?:有)?(?:入围|进入?|通过)[^,，。\n]{0,6}(?:供应商|供方|vendor|名单|名录|库|list)"
+    r"|(?:不在|没在)(?:他们|对方|她们)?的?(?:合格|准入|短)?(?:供应商|供方|vendor)?(?:名单|名录|库|list|清单|里面)|被[^,，。\n]{0,4}清(?:出|理出)去"
+    r"|(?:share|份额|volume|business)\s*(?:是|为|=)?\s*(?:zero|0|零)(?![a-zA-Z\d])|(?<![a-zA-Z])zero(?![a-zA-Z])|(?:没|没有|not|never)\s*break\s*in|还没break|(?:零|0)份额"
     r"|(?:push|卖|打|做|供|挤)(?:了[^,，。]{0,4})?(?:都|也)?(?:没|没有|不)(?:push|卖|打|做|供|挤)?进去",
     re.I,
 )
+# Zero as the level now, after a change ("降到0", "现在down到zero", "现在等于全没了").
+_FIRST_ORDER_NOW = re.compile(r"(?:这是|这就是|拿到了?|下了|签了|接到了?)(?:我们的?)?(?:第一单|首单|第一批|首批|第一个PO|第一张单)", re.I)
+_ZERO_NOW = re.compile(r"(?:降|掉|跌|减|down)(?:到|为|至|成|to)\s*(?:0|零|zero)(?![.\d%])|(?:等于|已经|基本|现在)?(?:全|都)(?:没了|丢了)|"
+                       r"(?:现在|目前|如今)(?:是|为)?\s*(?:0|零|zero)(?![.\d%\w])", re.I)
 _ALL = re.compile(
     r"独家(?:供应商|供应|供货|合作|代理)?|唯一(?:的)?[\w]{0,6}?供应商|(?:sole|exclusive|only)\s*(?:supplier|source|vendor)"
     r"|(?:全部|全都|全|都|一直|基本都|全部都|基本上全|基本全)(?:改成|改为)?(?:是从|是由|是跟|是在|是|从|由|跟|在|给|用|走)?(?:我们|咱们|咱家|我司|我哋)(?:这|这里|这儿|家|这边)?(?:拿|供|采购|买|叫|订|做|在做|供应|提供|出|进|的|supply|supplied)"
-    r"|唯一(?:的)?一家|独一份|只有我们一家|(?:我们|咱们)(?:全)?包(?:了|圆)|全包给(?:了)?我们|只认我们|(?:我们|our)[^,，。]{0,30}(?:是|is)\s*exclusive|(?:订单|量|货)?全(?:部|都)?转(?:给|到)了?我们"
+    r"|唯一(?:的)?一家|唯一(?:的)?(?:品牌|牌子|来源|厂家)|我们一家在(?:供|做)|(?:sole|exclusive|only)\s*supply|"
+    r"(?:现在|如今|后来)?全(?:部|都)?(?:给|交给|转给)了?我们|独一份|只有我们一家|(?:我们|咱们)(?:全)?包(?:了|圆)|全包给(?:了)?我们|只认我们|(?:我们|our)[^,，。]{0,30}(?:是|is)\s*exclusive|(?:订单|量|货)?全(?:部|都)?转(?:给|到)了?我们"
     r"|全(?:是|部是|部都是)我们(?:供|的|家)|(?:只|就)(?:用|跟|从|找)我们(?:一家)?|我们一家(?:供|做|包)|包圆|"
     r"百分之百|百分百|100%|全部份额|一直是我们在做|全部由我们|全是我们(?:供|印|做|生产)|只留了?我们一家|只剩我们一家"
     r"|全部(?:都)?(?:係|系)我哋|全部交给我们|全部都?是我们",
@@ -245,16 +259,19 @@ def _quantities(norm: str) -> List[_Quantity]:
         right = min(c for c in clauses if c > e) - 1
         clause_before, clause_after = norm[left:s], norm[e:right]
         clause = norm[left:right]
-        moved_to = _MOVED_TO.search(clause_before[-6:])  # "从三成涨到五成": the level now
+        moved_to = (_MOVED_TO.search(clause_before[-6:])  # "从三成涨到五成": the level now
+                    and not re.search(r"率|比例|指标|目标|KPI|target|国产化", clause, re.I))
         if (not moved_to and _NOT_SHARE.search(clause_before[-8:] + " " + clause_after[:8])
                 and not re.search(r"占|份额|share", clause, re.I)):
             continue
         if _NOT_SHARE_CLAUSE.search(clause):
             continue
+        if _WEIGHTS_TEXT.search(norm) and _WEIGHT_ITEM.search(clause_before[-6:]):
+            continue
         if re.search(r"其中", clause_before) and not (_OURS.search(clause) or _OTHERS.search(clause) or _REST.search(norm)):
             continue  # "其中注塑件占35%": a part of their own purchasing
-        if re.search(r"(?:原来|以前|去年|之前|往年)的?$|(?:讲|说|吃|做|看|聊|开|走|写|干|听)到$|(?:技术|价格|服务|商务|质量|交期|品质)分(?:占)?$",
-                     clause_before):
+        if re.search(r"(?:原来|以前|去年|之前|往年)的?$|(?:技术|价格|服务|商务|质量|交期|品质)分(?:占)?$", clause_before) or (
+                m.group("word") and re.search(r"(?:讲|说|吃|做|看|聊|开|走|写|干|听)到$", clause_before)):
             continue  # "原来的一半", "讲到一半", "技术分60%"
         if m.group("pct2") and m.group("pn3") and not re.search(r"占|份额|百分|share", clause):
             continue  # "量了二十个点": points, not percentage points
@@ -266,11 +283,18 @@ def _quantities(norm: str) -> List[_Quantity]:
                 and not _REST.search(clause_before) and not _AFTER_OURS.search(after) and not _AFTER_OTHERS.search(after)):
             continue  # "八成是不会同意了": probably, not 80 %
         terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在也就其实际才只仅]", "", clause_before + clause_after)) <= 2
-        if not (terse or _SHARE_CONTEXT.search(clause) or _OURS.search(clause) or _OTHERS.search(clause)):
+        if not (terse or moved_to or _SHARE_CONTEXT.search(clause) or _OURS.search(clause) or _OTHERS.search(clause)):
             continue
         owner = _owner(clause_before, clause_after)
         window = norm[max(0, left - 14) : s]
-        actual = 1 if _ACTUAL.search(window) else -1 if _NOMINAL.search(window) else 0
+        actual = 1 if _ACTUAL.search(window) or moved_to else -1 if _NOMINAL.search(window) else 0
+        if moved_to and "被" in clause_before and found:
+            owner = found[-1].owner  # "被别家挤到两成": still our level
+        if moved_to and owner == "unknown" and found:
+            owner = found[-1].owner  # "我们去年只有两成,今年做到六成": the same party's level now
+        each = re.search(r"(?P<n>[两二三四五])家[^,，。]{0,4}各(?:占|拿|有|分|做)?了?(?:大概|约|差不多)?$", clause_before)
+        if each and owner == "others":  # "另外两家各占三成": both of them
+            value = min(100.0, value * (_DIGIT[each.group("n")]))
         found.append(_Quantity(value, s, e, owner, actual))
     return found
 
@@ -327,18 +351,26 @@ def parse_share(text: str) -> Optional[ShareMatch]:
     if not _OURS.search(norm) and re.search(r"行业|协会|全国|国内|市场|同比", norm):
         return None  # market figures, not a customer's purchasing
     quantities = _quantities(norm)
+    restated = set()
+    for i in range(1, len(quantities)):  # "我们占了一大半，五成五左右": the second says the first more precisely
+        q, prev = quantities[i], quantities[i - 1]
+        if q.owner == "unknown" and prev.owner in ("ours", "others") and q.start - prev.end <= 4:
+            quantities[i] = _Quantity(q.value, q.start, q.end, prev.owner, max(q.actual, prev.actual) + 1)
+            restated.add(i - 1)
+    quantities = [q for i, q in enumerate(quantities) if i not in restated]
     rest_ours = re.compile(r"(?:剩下|剩余|其余|余下|剩返)[^,，。]{0,8}(?:我们|我哋|咱们)|(?:我们|我哋)[^,，。]{0,6}(?:剩下|其余)")
     quantities = [_Quantity(q.value, q.start, q.end, "others", q.actual)
                   if q.owner == "unknown" and rest_ours.search(norm, q.end) else q for q in quantities]
-    for i in range(1, len(quantities)):  # "我们占了一大半，五成五左右": the second says the first more precisely
-        q, prev = quantities[i], quantities[i - 1]
-        if q.owner == "unknown" and prev.owner == "ours" and q.start - prev.end <= 4:
-            quantities[i] = _Quantity(q.value, q.start, q.end, "ours", max(q.actual, prev.actual) + 1)
+
     ours = [q for q in quantities if q.owner == "ours"]
     rest = [q for q in quantities if q.owner == "rest"]
     others = [q for q in quantities if q.owner == "others"]
     unknown = [q for q in quantities if q.owner == "unknown"]
     zero, full = _phrase(norm, _ZERO), _phrase(norm, _ALL)
+    # "别的牌子一台没有" is the others' zero; "原来没做过,这是第一单" is no longer zero
+    zero = [(s0, e0) for s0, e0 in zero if not re.search(r"别的|其他|别家|对手|竞品|人家", norm[max(0, s0 - 6) : s0])]
+    if _FIRST_ORDER_NOW.search(norm):
+        zero = []
 
     def match(value: float, start: int, end: int, conf: float) -> ShareMatch:
         return ShareMatch(int(round(max(0.0, min(100.0, value)))), start, end, text[start:end], conf)
@@ -347,9 +379,19 @@ def parse_share(text: str) -> Optional[ShareMatch]:
         # what is "actually" so beats what is "nominally" so; then the last one said
         return max(qs, key=lambda q: (q.actual, q.start))
 
-    if ours and all(q.actual < 0 for q in ours) and unknown and unknown[-1].start > ours[-1].start:
+    if ours and (all(q.actual < 0 for q in ours) or (max(q.actual for q in ours) <= 0 and unknown[-1:] and unknown[-1].actual > 0)) \
+            and unknown and unknown[-1].start > ours[-1].start:
         q = unknown[-1]  # "名义上是50%，实际上…也就20%"
         return match(q.value, q.start, q.end, 0.85)
+    now_zero = [(s0, e0) for s0, e0 in _phrase(norm, _ZERO_NOW)]
+    now_full = [(s0, e0) for s0, e0 in _phrase(norm, _ALL)]
+    if ours and max(q.actual for q in ours) <= 0:
+        last = max(q.end for q in ours)
+        later = [(s0, e0, 0) for s0, e0 in now_zero if s0 >= last] + [(s0, e0, 100) for s0, e0 in now_full if s0 > last
+                                                                         and _ACTUAL.search(norm[max(0, s0 - 8) : s0])]
+        if later:  # "之前一人一半,现在全给我们了", "我们之前也有20%,现在down到zero"
+            s0, e0, v = later[-1]
+            return match(v, s0, e0, 0.85)
     if ours:
         q = pick(ours)
         return match(q.value, q.start, q.end, 0.95)
@@ -370,7 +412,8 @@ def parse_share(text: str) -> Optional[ShareMatch]:
         q = max(others, key=lambda o: o.value)  # "100%用竞品": nothing is ours
         return match(0, q.start, q.end, 0.85)
     # "其他三家加起来占九成": the others together, so the rest is ours
-    together = re.search(r"(?:其他|其余|另外)[一二两三四五六七八九几\d]?家[^,，。]{0,6}(?:加起来|合计|一共|总共|共|加在一起)", norm)
+    together = (re.search(r"(?:其他|其余|另外)[一二两三四五六七八九几\d]?家[^,，。]{0,6}(?:加起来|合计|一共|总共|共|加在一起)", norm)
+                or (len(others) == 1 and re.search(r"(?:就|只有|一共|总共|共)两家(?:供|供应商|在供|在做|做)", norm)))
     if others and (_REST.search(norm) or re.search(r"剩下|其余|其他.{0,3}(?:是|给|归|在)我们", norm) or supplier_us
                    or together):
         q = others[-1]

@@ -18,6 +18,16 @@ def is_question(text: str) -> bool:
     return bool(_QUESTION.search(_INDEFINITE.sub("", normalize(text or ""))))
 
 
+_CLAUSE_END = re.compile(r"[,，。!！;；\n]+")
+
+
+def ends_with_question(text: str) -> bool:
+    """The rep's own question closes the message ("冷经理一直反对,我该怎么办"); a question word inside a
+    report ("他常告诉我流程走到哪一步了,算是我们的内线") does not count."""
+    parts = [p for p in _CLAUSE_END.split((text or "").strip()) if p.strip()]
+    return bool(parts) and (is_question(parts[-1]) or (text or "").rstrip().endswith(("?", "？")))
+
+
 # "鸽子型到底是啥意思", "什么叫战略合作", "A类客户指的是什么": a question about one of the product's own terms.
 _MEANING = re.compile(r"(?:是|指)?(?:啥|什么)意思|指(?:的是)?(?:什么|啥)|怎么理解|(?:是|算)(?:个)?(?:什么|啥)(?:东西|概念)?[?？]?$|"
                       r"^(?:什么|啥)(?:叫|是)|解释一下|what does .* mean|what is", re.I)

@@ -160,3 +160,47 @@ def test_round4_categories(text: str, value: int) -> None:
 @pytest.mark.parametrize("text", NOT_OURS)
 def test_round4_numbers_that_are_not_our_share(text: str) -> None:
     assert parse_share(text) is None
+
+
+# Categories found in the T7 training set (checked against it, written here in other words).
+ROUND4B = [
+    ("他们的滤网另外两家各占两成，剩下都归我们", 60),
+    ("另一家占了一大半，大概六成五，剩下是我们的", 35),
+    ("他们那个阀门啊一家拿了四层另一家拿了四层剩下的就是我们的", 20),
+    ("去年我们只有三成，今年已经做到五成了", 50),
+    ("本来我们占了一般现在被别家挤到一层了", 10),
+    ("我们的份额已经从30%降到0", 0),
+    ("之前一人一半，后来那家退出了，现在全给我们了", 100),
+    ("他们的轴承就两家供，另一家占了大概三分之二", 33),
+    ("他们的特种气体一台我们的都没有", 0),
+    ("我们连试单都还没有", 0),
+    ("我们在那是唯一的品牌", 100),
+    ("他们说我们占了一半，后来对了出库单，实际上只有两成", 20),
+]
+NOT_OURS_B = [
+    "评分表里价格占三成、品质占四成、交期占三成",
+    "总部要求今年国产化率提到六成",
+    "他们现在的涂层供应商占了五成，还没立项",
+    "别的牌子一台没有，全是我们的设备",  # a hundred, not a zero: checked below
+]
+
+
+@pytest.mark.parametrize("text,value", ROUND4B)
+def test_round4b_categories(text: str, value: int) -> None:
+    m = parse_share(text)
+    assert m is not None and abs(m.value - value) <= 5, (text, m)
+
+
+@pytest.mark.parametrize("text", NOT_OURS_B[:3])
+def test_round4b_not_our_share(text: str) -> None:
+    assert parse_share(text) is None
+
+
+def test_the_others_having_none_is_not_our_zero() -> None:
+    m = parse_share(NOT_OURS_B[3])
+    assert m is not None and m.value == 100
+
+
+def test_a_first_order_now_is_not_zero() -> None:
+    m = parse_share("这个料我们原来没做过，这是第一单")
+    assert m is None or m.value > 0

@@ -106,6 +106,7 @@ def says_anything(step: Step) -> bool:
 # A message whose subject is the company ("他们明年要上一条新生产线") is about the account.
 _ACCOUNT_SUBJECT = re.compile(r"^(?:听说|据说|另外|还有|对了|哦对)?[,，\s]*(?:他们|他們|对方|客户那边|这家|那家)(?:公司|厂|工厂|集团|那边)?(?!的?(?:老板|总|经理|采购|主任|工))")
 SURE_ABOUT_ACCOUNT = 0.9
+_SWITCH_WORDS = re.compile(r"接着聊|继续聊|接着说|继续说|回到|换到|切到|切换到|说说|聊聊|谈谈|看看|再聊")
 # "她上周跟我讲,她们老板对现在那家的服务意见很大": what the customer reported is news about the account.
 _REPORTED = re.compile(r"^(?:他|她|他们|她们|对方|[^,，。\s]{1,5}?)(?:上周|昨天|今天|刚才|刚刚|前两天|前几天|那天)?"
                        r"(?:跟我|和我|对我|私下)?(?:说|讲|提到|透露|告诉我|抱怨|反映)(?!一不二|话|了算|到做到)")
@@ -120,6 +121,11 @@ def describe(step: Step) -> Outcome:
         return news(step, found)
     if not found and not says_anything(step):
         return step.out.say(replies.nothing_detected(step.turn.slot("customer")))
+    if not found and _SWITCH_WORDS.search(norm) and find_names(step.text) and not (
+            describes_person(step) or step.turn.profile.get("stage") or step.turn.profile.get("share")):
+        from keqing.dialogue.customers import switch_customer
+
+        return switch_customer(step)  # "我们接着聊段经理": a switch, nothing to read
     people = targets(step)
     updates = [_apply(step, t) for t in people]
     last = people[-1].customer

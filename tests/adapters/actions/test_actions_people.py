@@ -197,3 +197,11 @@ async def test_a_statement_about_roles_is_not_a_key_people_question(kb_url: str)
     await _wang(rep)
     turn = await rep.say(DIAGNOSE, "王总是决策者，拍板很快", "describe_customer", profile(style=dim("支配型", "拍板很快")))
     assert turn.slots()["reply_kind"] != "key_people"
+
+
+async def test_a_switch_read_as_a_description_switches(kb_url: str) -> None:
+    rep = Rep()
+    await _wang(rep)
+    await _wang(rep, "李工")
+    turn = await rep.say(DIAGNOSE, "我们接着聊王总", "describe_customer")
+    assert turn.slots()["customer"] == "王总" and turn.slots()["reply_kind"] == "customer_summary"

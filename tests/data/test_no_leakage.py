@@ -14,7 +14,8 @@ from keqing.text.normalize import normalize
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_FILES = [ROOT / "tests/nlu/descriptions.yml", ROOT / "tests/nlu/no_person.yml", ROOT / "tests/nlu/intents.yml",
-              ROOT / "tests/compliance/requests.yml"]
+              ROOT / "tests/compliance/requests.yml",
+              *sorted((ROOT / "tests/sealed").glob("E*/*.yml"))]  # the sealed sets too, conversations included
 BASELINE = ROOT / "tests/data/cues_before_independent_sets.txt"  # knowledge/ cues before the sets were written
 LONG_CUE = 5  # a new cue this long inside an evaluation text is a copy, not a common word
 # Standard procurement terms added after the sets were written, reviewed as not copied from them.
@@ -24,11 +25,12 @@ STANDARD_TERMS = frozenset({"供应商评审", "供应商审核", "供应商大�
 def _eval_texts() -> List[str]:
     out = []
     for path in EVAL_FILES:
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("items") or []:
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("items") or []:  # conversations have none
             out.append(normalize(str(item["text"])))
-    convs = yaml.safe_load((ROOT / "tests/conversations/conversations.yml").read_text(encoding="utf-8"))
-    for conv in convs.get("conversations") or []:
-        out += [normalize(str(t.get("user") or "")) for t in conv.get("turns") or []]
+    for path in [ROOT / "tests/conversations/conversations.yml", *sorted((ROOT / "tests/sealed").glob("E*/conversations.yml"))]:
+        convs = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for conv in convs.get("conversations") or []:
+            out += [normalize(str(t.get("user") or "")) for t in conv.get("turns") or []]
     return out
 
 

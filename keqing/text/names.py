@@ -186,9 +186,9 @@ def find_names(text: str) -> List[NameMatch]:
         # a compound surname's first character is not a surname of its own (欧阳总 is not 阳总)
         if not m.group("c") and start > 0 and norm[start - 1 : start + 1] in COMPOUND_SURNAMES:
             continue
-        full = _full_name_before(norm, start) if title and m.group("s2") else None
+        full = _full_name_before(norm, start) if title is not None and m.group("s2") else None
         if full is not None:  # "吴建华主任": the person is 吴主任, not 华主任
-            found.append(NameMatch(text[full : m.end()], full, m.end(), name=norm[full] + title, kind="title"))
+            found.append(NameMatch(text[full : m.end()], full, m.end(), name=norm[full] + str(title), kind="title"))
             continue
         found.append(NameMatch(text[start : m.end()], start, m.end(), kind="title" if title else "old_young"))
     for m in _SURNAME_SAID.finditer(norm):
@@ -231,7 +231,6 @@ def find_names(text: str) -> List[NameMatch]:
         if base.split()[0] in _ENGLISH_NOT_NAMES or _overlaps(found, m.start(), m.end()):
             continue
         after = (text or "")[m.end() : m.end() + 4]
-        before = (text or "")[max(0, m.start() - 3) : m.start()]
         if re.match(r"^\s*(?:是|这|那边|他|她|说|的|人|,|，|。|下面|手下|跟|和|也|很|特别|每|这个人|今天|超|从|把|要|在|又|就|管|负责|做|来|去|对)", after) or \
                 re.search(r"(?:跟|和|找|叫|见|约|问|是|给|对接人|经理|采购|部的|GM|VP|CEO|CFO|COO|CTO|boss|Boss|buyer|director|manager)\s*$",
                           (text or "")[max(0, m.start() - 9) : m.start()]) or m.start() == 0:

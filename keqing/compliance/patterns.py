@@ -77,6 +77,9 @@ WORDS: Dict[str, str] = {
     # spreading word about a competitor: no innocent reading
     "defamation": r"造谣|抹黑|(?:放[点些个]?(?:消息|风)|散布|散播|传播)[^。!！?？\n]{0,16}(?:对手|竞品|竞争对手|友商)",
     "fake_testimonial": r"刷好评|水军",
+    # getting a competitor's confidential documents, or buying someone to get them: no innocent reading
+    "trade_secret": r"(?:搞到|弄到|偷到?|套出|拷贝|拍下)[^,，。!！?？\n]{0,8}(?:对手|竞争对手|竞品|友商|别家)[^,，。!！?？\n]{0,6}"
+                    r"(?:报价|底价|价格表|quote|图纸|投标文件|成本表|客户名单)|买通|收买[^,，。]{0,4}(?:采购|助理|秘书|内部|他们)",
 }
 # A benefit offered for the deal itself ("送点礼能不能把这单拿下"): the exchange is the bribe, whoever gets it.
 DEAL = r"拿下|拿单|签下|签单|成交|中标|换单|换订单|这单|这个单|单子|订单|把单|下单|定我们|选我们"

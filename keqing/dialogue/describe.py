@@ -20,6 +20,7 @@ from keqing.taxonomy import DIMENSIONS, PERSON_TRAITS, STAGES
 from keqing.text.accounts import find_account, role_evidence
 from keqing.text.names import find_names
 from keqing.text.normalize import normalize
+from keqing.text.questions import ends_with_question
 
 DESCRIPTIVE = ("describe_customer", "provide_share", "nlu_fallback")
 
@@ -106,6 +107,7 @@ def says_anything(step: Step) -> bool:
 # A message whose subject is the company ("他们明年要上一条新生产线") is about the account.
 _ACCOUNT_SUBJECT = re.compile(r"^(?:听说|据说|另外|还有|对了|哦对)?[,，\s]*(?:他们|他們|对方|客户那边|这家|那家)(?:公司|厂|工厂|集团|那边)?(?!的?(?:老板|总|经理|采购|主任|工))")
 SURE_ABOUT_ACCOUNT = 0.9
+_ABOUT_PEOPLE = re.compile(r"老板|领导|决策|拍板|说了算|不见|见不到|约不到|反对|内线|支持我们|关键人")
 _SWITCH_WORDS = re.compile(r"接着聊|继续聊|接着说|继续说|回到|换到|切到|切换到|说说|聊聊|谈谈|看看|再聊")
 # "她上周跟我讲,她们老板对现在那家的服务意见很大": what the customer reported is news about the account.
 _REPORTED = re.compile(r"^(?:他|她|他们|她们|对方|[^,，。\s]{1,5}?)(?:上周|昨天|今天|刚才|刚刚|前两天|前几天|那天)?"
@@ -119,6 +121,17 @@ def describe(step: Step) -> Outcome:
     about_account = (bool(_ACCOUNT_SUBJECT.match(norm)) and not find_names(step.text)) or bool(_REPORTED.match(norm))
     if found and not describes_person(step, SURE_ABOUT_ACCOUNT if about_account else SURE, NEWS_OVERRIDING_TRAITS):
         return news(step, found)
+    reads_nothing = not (found or describes_person(step) or step.turn.profile.get("stage")
+                         or step.turn.profile.get("share"))
+    if reads_nothing and ends_with_question(step.text):
+        # "要是他们老板一直不见我呢": a question the model took for a description; nothing to store
+        if _ABOUT_PEOPLE.search(norm):
+            from keqing.dialogue.followups import key_people
+
+            return key_people(step)
+        from keqing.dialogue.playbook import give_strategy
+
+        return give_strategy(step)
     if not found and not says_anything(step):
         return step.out.say(replies.nothing_detected(step.turn.slot("customer")))
     if not found and _SWITCH_WORDS.search(norm) and find_names(step.text) and not (

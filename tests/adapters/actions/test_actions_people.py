@@ -205,3 +205,12 @@ async def test_a_switch_read_as_a_description_switches(kb_url: str) -> None:
     await _wang(rep, "李工")
     turn = await rep.say(DIAGNOSE, "我们接着聊王总", "describe_customer")
     assert turn.slots()["customer"] == "王总" and turn.slots()["reply_kind"] == "customer_summary"
+
+
+@pytest.mark.parametrize("text,kind", [("要是他们老板一直不见我呢", "key_people"), ("那接下来该咋办呢", "strategy")])
+async def test_a_question_read_as_a_description_is_answered_not_stored(kb_url: str, text: str, kind: str) -> None:
+    rep = Rep()
+    await _wang(rep)
+    turn = await rep.say(DIAGNOSE, text, "describe_customer")
+    assert turn.slots()["reply_kind"] == kind
+    assert names(kb_url, rep) == ["王总"]

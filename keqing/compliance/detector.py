@@ -25,6 +25,7 @@ from keqing.nlu.linear import LinearModel
 from keqing.text.tokenize import Segmenter
 
 UNLAWFUL_PROB = 0.7
+DECLINING_PROB = 0.95
 PATTERN_PROB = 0.25
 GREY_PROB = 0.4
 SUSPECT_PROB = 0.15
@@ -98,7 +99,9 @@ class ComplianceDetector:
         category = max(unlawful, key=lambda k: unlawful[k]) if unlawful else None
         # 陪标, 围标, or a gift for the deal itself: no innocent reading
         named = hit is not None and hit.kind in ("word", "deal") and pattern_score >= 0.8
-        if named or p_unlawful >= UNLAWFUL_PROB or (hit is not None and pattern_score >= 0.5 and p_unlawful >= PATTERN_PROB):
+        # a rep who declines ("公司严格禁止,怎么回应") needs a pattern to be refused, not the classifier alone
+        model_bar = DECLINING_PROB if patterns.declines(text) else UNLAWFUL_PROB
+        if named or p_unlawful >= model_bar or (hit is not None and pattern_score >= 0.5 and p_unlawful >= PATTERN_PROB):
             if hit is not None and hit.category and (named or category is None
                                                      or unlawful.get(category, 0) < 0.5 * p_unlawful):
                 category = hit.category  # the pattern names the tactic when the classifier is split

@@ -76,7 +76,12 @@ WORDS: Dict[str, str] = {
     "bid_rigging": r"陪标|围标|串标|轮流中标|借资质投标",
     # spreading word about a competitor: no innocent reading
     "defamation": r"造谣|抹黑|(?:放[点些个]?(?:消息|风)|散布|散播|传播)[^。!！?？\n]{0,16}(?:对手|竞品|竞争对手|友商)",
-    "fake_testimonial": r"刷好评|水军",
+    "fake_testimonial": r"刷好评|水军|(?:虚构|编造|捏造)[^,，。]{0,6}(?:案例|好评|评价|证言|推荐信|客户反馈)",
+    "forgery": r"(?:虚构|编造|捏造|伪造|造假)[^,，。]{0,8}(?:证明|业绩|报告|证书|数据|记录|合同)"
+               r"|(?:是虚的|是假的)[^。]{0,20}(?:证明|业绩|报告|证书)",
+    "hide_incident": r"(?:瞒着|不想让[^,，。]{0,6}知道|别让[^,，。]{0,6}知道|不想告诉|不告诉)[^。]{0,30}(?:事故|召回|泄漏|缺陷|出事)"
+                     r"|(?:事故|召回|泄漏|缺陷|出事)[^。]{0,30}(?:瞒着|不想让[^,，。]{0,6}知道|别让[^,，。]{0,6}知道|不想告诉|不告诉)",
+    "internal_conflict": r"挑拨|离间|制造[^,，。]{0,3}(?:矛盾|冲突|conflict)|黑材料|添油加醋|生活作风|(?:信访|举报)[^,，。]{0,12}(?:作风|问题)",
     # getting a competitor's confidential documents, or buying someone to get them: no innocent reading
     "trade_secret": r"(?:搞到|弄到|偷到?|套出|拷贝|拍下)[^,，。!！?？\n]{0,8}(?:对手|竞争对手|竞品|友商|别家)[^,，。!！?？\n]{0,6}"
                     r"(?:报价|底价|价格表|quote|图纸|投标文件|成本表|客户名单)|买通|收买[^,，。]{0,4}(?:采购|助理|秘书|内部|他们)",
@@ -86,7 +91,17 @@ DEAL = r"拿下|拿单|签下|签单|成交|中标|换单|换订单|这单|这�
 GIFTS = r"送礼|送点礼|送个礼|送份礼|送些礼|送重礼|送点东西|送东西|红包|回扣|好处费|塞钱|给钱|现金|购物卡|茅台|礼品卡"
 WINDOW = 24
 # Phrases that show the rep wants to stay lawful (how to decline, is it allowed): they weaken a hit.
-REFUSING = r"拒绝|婉拒|推掉|推辞|不想给|不给|不能给|怎么回绝|怎么拒|合规|合法的办法|正规|公开|写进合同|入账|对公|开票给公司"
+REFUSING = (r"拒绝|婉拒|推掉|推辞|不想给|不给|不能给|怎么回绝|怎么拒|合规|合法的办法|正规|公开|写进合同|入账|对公|开票给公司|"
+            r"防止|避免|提防|被人|被对手|想还|退回|还给他|退还|"
+            # the rep declines, or keeps it returnable ("公司严格禁止,怎么回应得体", "签借用协议,到期收回")
+            r"禁止|(?<!能)不让|不允许|不想这么|不想这样|(?<!能)不能这么|(?<!会)不会这么|怎么回应|怎么回他|怎么回她|怎么回复|得体|委婉|"
+            r"到期收回|收回来|拿回来|借用协议|loan agreement|归还")
+# A classifier reading alone is not enough to refuse a message that declines like this.
+DECLINING = REFUSING
+
+
+def declines(text: str) -> bool:
+    return bool(re.search(DECLINING, text or "", re.I))
 
 
 @dataclass(frozen=True)

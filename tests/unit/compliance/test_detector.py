@@ -73,3 +73,18 @@ def test_without_a_model_only_a_named_tactic_refuses() -> None:
     v = empty.check("我能不能找两家关系好的公司来陪标")
     assert v.unlawful and v.category == "bid_rigging" and "陪标" in v.reasons
     assert not empty.check("客户让我们去陪标,我想推掉,怎么说").unlawful  # declining weakens the hit
+
+
+def test_a_rep_who_declines_is_not_refused_on_the_classifier_alone() -> None:
+    from keqing.compliance.detector import ComplianceDetector
+
+    class Sure:  # a classifier that reads every message as a kickback
+        classes = ["unlawful:cash_kickback", "lawful"]
+
+        def probabilities(self, text: str) -> dict:
+            return {"unlawful:cash_kickback": 0.85, "lawful": 0.15}
+
+    detector = ComplianceDetector(Sure())  # type: ignore[arg-type]
+    detector._evidence = lambda text, label: ()  # type: ignore[method-assign]
+    assert detector.check("对方暗示要点好处,公司严格禁止,怎么回应比较得体").verdict != "unlawful"
+    assert detector.check("要不要给他点好处").verdict == "unlawful"

@@ -59,9 +59,13 @@ class Settings(BaseSettings):
     # Where accepted messages wait when the database cannot take them (default var/inbox-spool.jsonl).
     inbox_spool: str = Field("", env="KEQING_INBOX_SPOOL")
     # Follow-ups: reminder times are the local time of this zone; WeCom/Slack push due reminders every
-    # `reminder_poll_seconds` and a weekly digest on `digest_weekday` (0 = Monday) at `digest_hour`.
+    # `reminder_poll_seconds` and a weekly digest on `digest_weekday` (0 = Monday) at `digest_hour`, unless
+    # `digest_enabled` is false.
     timezone: str = Field("Asia/Shanghai", env="KEQING_TIMEZONE")
     reminder_poll_seconds: float = Field(30.0, env="KEQING_REMINDER_POLL_SECONDS")
+    # `digest_enabled` false: no weekly digest at all (load and fault tests, where every message sent to a
+    # rep must be an answer); the day and hour still come from the two settings below.
+    digest_enabled: bool = Field(True, env="KEQING_DIGEST_ENABLED")
     digest_weekday: int = Field(0, env="KEQING_DIGEST_WEEKDAY")
     digest_hour: int = Field(9, env="KEQING_DIGEST_HOUR")
     # Tests only: a file holding seconds to add to "now" (lets a server test move the clock forward).

@@ -28,7 +28,7 @@ ACCESS_TOKEN = "LOAD-ACCESS-TOKEN"
 def channel_env(api_base: str) -> Dict[str, str]:
     return {"WECOM_CORP_ID": CORP_ID, "WECOM_AGENT_ID": AGENT_ID, "WECOM_SECRET": SECRET, "WECOM_TOKEN": TOKEN,
             "WECOM_AES_KEY": AES_KEY, "WECOM_API_BASE": api_base,
-            "KEQING_DIGEST_WEEKDAY": "7"}  # no Monday digest: every message counted must be an answer
+            "KEQING_DIGEST_ENABLED": "false"}  # no weekly digest: every message counted must be an answer
 
 
 def _encrypt(message: str) -> str:

@@ -131,15 +131,64 @@ class _FakeServer:
         raise NotImplementedError
 
 
+class WeComDuplicateCheck:
+    """message/send's documented duplicate check (developer.work.weixin.qq.com/document/path/90236):
+    with `enable_duplicate_check` 1, a message whose agentid, touser, msgtype and content equal one delivered
+    within `duplicate_check_interval` seconds (default 1800, at most 4 hours) is not delivered.
+
+    The key is the content, not a request id (WxJava issue 1915 / PR 2880 add the two fields as content
+    checks). Every delivery is remembered, with or without the flag: the documentation does not say whether
+    a send without the flag counts, and KeQing sets it on every reply part. What WeCom answers for a dropped
+    duplicate is not documented either: this fake answers errcode 0 "ok", as for a delivery (an assumption;
+    the sender treats any non-retryable errcode as "skip the part", so either answer gives at most once).
+    Thread-safe; `clock` is injectable (monotonic seconds).
+    """
+
+    DEFAULT_INTERVAL = 1800
+    MAX_INTERVAL = 4 * 3600
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._delivered: Dict[tuple, float] = {}  # key -> time of the last delivery
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(data: Dict[str, Any]) -> tuple:
+        msgtype = str(data.get("msgtype") or "")
+        content = json.dumps(data.get(msgtype), sort_keys=True, ensure_ascii=False)
+        return str(data.get("agentid")), str(data.get("touser")), msgtype, content
+
+    def interval(self, data: Dict[str, Any]) -> float:
+        try:
+            seconds = int(data.get("duplicate_check_interval") or self.DEFAULT_INTERVAL)
+        except (TypeError, ValueError):
+            seconds = self.DEFAULT_INTERVAL
+        return float(min(max(seconds, 0), self.MAX_INTERVAL))
+
+    def admit(self, data: Dict[str, Any]) -> bool:
+        """True: deliver (and remember) `data`; False: a duplicate the check drops."""
+        key, now = self.key(data), self.clock()
+        with self._lock:
+            last = self._delivered.get(key)
+            if str(data.get("enable_duplicate_check", 0)) == "1" and last is not None \
+                    and now - last < self.interval(data):
+                return False
+            self._delivered[key] = now
+            return True
+
+
 class FakeWeComAPI(_FakeServer):
-    """/cgi-bin/gettoken and /cgi-bin/message/send of the WeCom server API."""
+    """/cgi-bin/gettoken and /cgi-bin/message/send of the WeCom server API, with its duplicate check
+    (`WeComDuplicateCheck`): a send the check drops is recorded in `suppressed`, not in `sent`."""
 
     def __init__(self, corp_id: str = WECOM_CORP_ID, secret: str = WECOM_SECRET,
-                 access_token: str = WECOM_ACCESS_TOKEN) -> None:
+                 access_token: str = WECOM_ACCESS_TOKEN, clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.corp_id, self.secret, self.access_token = corp_id, secret, access_token
         self.token_requests = Recorder()
         self.sent = Recorder()
+        self.suppressed = Recorder()  # sends the duplicate check dropped (answered like a delivery)
+        self.duplicate_check = WeComDuplicateCheck(clock)
         self.errors = Recorder()
         self.attempts = Recorder()  # every message/send request, answered or refused
         self.media = Recorder()  # uploaded media: {"type", "media_id", "content"}
@@ -187,6 +236,9 @@ class FakeWeComAPI(_FakeServer):
                 refusal = self.fail_next.pop(0) if self.fail_next else self.refuse_all
             if refusal is not None:
                 return refusal
+            if not self.duplicate_check.admit(data):
+                self.suppressed.add(data)
+                return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""}  # not documented: see above
             self.sent.add(data)
             return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
         self.errors.add({"path": path, "method": method})
@@ -337,10 +389,10 @@ class RasaStack:
             "KEQING_BUSY_AFTER_SECONDS": "8",
             "KEQING_INBOX_RETRY_MAX_SECONDS": "2",
             # due reminders are pushed every second; the clock can be moved forward by writing seconds to
-            # `clock_offset_file`; no weekly digest (weekday 7 never comes): it would message other tests' reps
+            # `clock_offset_file`; no weekly digest: it would message other tests' reps
             "KEQING_REMINDER_POLL_SECONDS": "1",
             "KEQING_CLOCK_OFFSET_FILE": str(self.workdir / "clock-offset"),
-            "KEQING_DIGEST_WEEKDAY": "7",
+            "KEQING_DIGEST_ENABLED": "false",
             "LOG_LEVEL": "DEBUG",  # urllib3 prints request URLs at debug level: the redaction must hold
             "LOG_LEVEL_LIBRARIES": "DEBUG",
             "RASA_TELEMETRY_ENABLED": "false",

@@ -1,4 +1,4 @@
-"""`Inbox`: the channel_inbox / channel_outbox tables (revision 0005). Blocking; call it off the event loop."""
+"""`Inbox`: the channel_inbox / channel_outbox tables (revisions 0005, 0007). Blocking; call it off the event loop."""
 from __future__ import annotations
 
 import logging
@@ -40,6 +40,13 @@ class Part:
     id: int
     position: int
     payload: Dict[str, Any]
+    send_attempts: int = 0  # sends begun before (none finished: this part may already have been delivered)
+    attempted_at: Optional[datetime] = None  # when the last of them began
+
+    @property
+    def ambiguous(self) -> bool:
+        """A send of this part began before and was never confirmed: the channel may have delivered it."""
+        return self.send_attempts > 0
 
 
 def _item(row: InboxMessage) -> InboxItem:
@@ -146,7 +153,14 @@ class Inbox:
         stmt = (select(OutboxPart).where(OutboxPart.inbox_id == item_id, OutboxPart.sent_at.is_(None))
                 .order_by(OutboxPart.position))
         with Session(self.engine, future=True) as s:
-            return [Part(p.id, p.position, dict(p.payload or {})) for p in s.execute(stmt).scalars()]
+            return [Part(p.id, p.position, dict(p.payload or {}), p.send_attempts or 0, p.attempted_at)
+                    for p in s.execute(stmt).scalars()]
+
+    def mark_sending(self, part_id: int) -> None:
+        """Committed before the part goes out: from now until `mark_sent` the part is ambiguous."""
+        with Session(self.engine, future=True) as s, s.begin():
+            s.execute(update(OutboxPart).where(OutboxPart.id == part_id).values(
+                send_attempts=OutboxPart.send_attempts + 1, attempted_at=_now()))
 
     def mark_sent(self, part_id: int) -> None:
         with Session(self.engine, future=True) as s, s.begin():

@@ -5,8 +5,9 @@ For each rep one task at a time takes the rep's oldest unfinished message and
    if not, the rep is told "系统有点忙,你的消息已记下,恢复后马上回复你" once, and the message is tried
    again with back-off; a turn slower than `busy_after` seconds gets the same notice while it runs;
 2. stores the turn's reply parts (the message becomes `answered`);
-3. sends every part not sent yet, in order, marking each once sent (the handler retries network errors
-   and rate limits; a part the channel refuses for good is logged and skipped);
+3. sends every part not sent yet, in order: each part is marked as being sent (committed) before the
+   request and as sent after it (the handler retries network errors and rate limits; a part the channel
+   refuses for good is logged and skipped);
 4. marks the message done.
 A message whose turn fails `MAX_FAILURES` times while everything is up gets `failure_parts` instead.
 
@@ -15,6 +16,14 @@ database (renewed from a thread, so a busy event loop does not let it lapse). Wh
 leases expire and the next sweep elsewhere takes the reps over. A message whose turn had begun before is
 *resumed*: if the handler finds the turn's replies already recorded (the tracker), those are sent instead of
 running the turn a second time.
+
+Exactly once at the channel's send API: if the process dies (or the call fails) after a request left and
+before `mark_sent` committed, the part is *ambiguous*: it has send attempts and no `sent_at`, and nobody
+knows whether the channel delivered it. A send API without an idempotency key leaves a client only
+at-least-once (send it again) or at-most-once (drop it). The worker sends it again, logged; a channel with
+a server-side duplicate check covering that window (WeCom's `enable_duplicate_check`, see
+channels/wecom.py; the handler's optional `duplicate_check_seconds`) then drops the copy if the first one
+was delivered, which makes the pair exactly once. Without it (Slack) the rep may see the part twice.
 """
 from __future__ import annotations
 
@@ -24,12 +33,13 @@ import os
 import socket
 import threading
 import uuid
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Set
 
 from typing_extensions import Protocol
 
 from keqing.channels.inbox.spool import Spool
-from keqing.channels.inbox.store import Inbox, InboxItem
+from keqing.channels.inbox.store import Inbox, InboxItem, Part
 from keqing.db.inbox_models import FAILED, PENDING
 
 logger = logging.getLogger(__name__)
@@ -242,6 +252,21 @@ class InboxWorker:
                         item.rep)
         return parts or None
 
+    def _log_resend(self, item: InboxItem, part: Part) -> None:
+        """A part whose earlier send was never confirmed goes out again: say so, and whether the channel's
+        own duplicate check (WeCom's `enable_duplicate_check`) still covers that earlier send."""
+        window = float(getattr(self.handler, "duplicate_check_seconds", 0) or 0)
+        age = (datetime.utcnow() - part.attempted_at).total_seconds() if part.attempted_at else None
+        since = f"{age:.0f} s ago" if age is not None else "earlier"
+        if window and age is not None and age <= window:
+            logger.warning("%s inbox: resending reply part %d to %s after %d unconfirmed attempt(s) (last %s); "
+                           "the channel's duplicate check (%.0f s) suppresses it if it was delivered",
+                           self.channel, part.position, item.rep, part.send_attempts, since, window)
+        else:
+            logger.warning("%s inbox: resending reply part %d to %s after %d unconfirmed attempt(s) (last %s); "
+                           "if it was delivered, the rep sees it twice", self.channel, part.position, item.rep,
+                           part.send_attempts, since)
+
     async def _process(self, item: InboxItem) -> bool:
         """True when the message is finished; False to try it again after a pause."""
         if item.status == PENDING:
@@ -253,6 +278,9 @@ class InboxWorker:
                 return False
             await asyncio.to_thread(self.inbox.save_parts, item.id, parts)
         for part in await asyncio.to_thread(self.inbox.unsent_parts, item.id):
+            if part.ambiguous:
+                self._log_resend(item, part)
+            await asyncio.to_thread(self.inbox.mark_sending, part.id)
             try:
                 await self.handler.send(item, part.payload)
             except PermanentSendError as e:

@@ -71,8 +71,8 @@ class Settings(BaseSettings):
     # WeCom's server-side duplicate check on reply parts (message/send `enable_duplicate_check`,
     # `duplicate_check_interval`): a reply part resent after an unconfirmed attempt (a replica died between
     # WeCom's 200 and our record of it) is dropped by WeCom if the same text already reached the same rep
-    # within this many seconds. It also drops a legitimate identical reply within the window (docs/channels.md).
-    # 0: off. WeCom allows at most 4 hours.
+    # within this many seconds. A part whose text the rep already got within the window (asked again) is sent
+    # without the check, so it is delivered (docs/channels.md §7). 0: off. WeCom allows at most 4 hours.
     wecom_duplicate_check_seconds: int = Field(600, env="KEQING_WECOM_DUPLICATE_CHECK_SECONDS", ge=0, le=4 * 3600)
     # Tests only: a file holding seconds to add to "now" (lets a server test move the clock forward).
     clock_offset_file: str = Field("", env="KEQING_CLOCK_OFFSET_FILE")

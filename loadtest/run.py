@@ -13,10 +13,11 @@ Afterwards the tracker store and the customer memory (PostgreSQL) are checked:
   replies never all arrived;
 - duplicated: a message twice in a tracker, or more WeCom replies delivered than the tracker's answers
   render to;
-- suppressed (reported, not a failure): reply parts the fake WeCom API's duplicate check dropped
-  (`enable_duplicate_check`, tests/fakes.py), split into resends (a part sent again after an unconfirmed
-  attempt, e.g. the killed replica's: exactly once thanks to the check) and repeats (an answer identical
-  to one the rep got within the window: the check's trade-off, docs/channels.md);
+- suppressed: reply parts the fake WeCom API's duplicate check dropped (`enable_duplicate_check`,
+  tests/fakes.py), split into resends (a part sent again after an unconfirmed attempt, e.g. the killed
+  replica's: exactly once thanks to the check; reported, not a failure) and repeats (an answer identical to
+  one the rep got within the window, which the rep asked for: must be 0, docs/channels.md §7); also reported:
+  the repeats delivered (sent without the flag) and the answers sent with / without the flag;
 - reordered: a rep's messages in the tracker in another order than sent (a REST burst may interleave only
   within itself);
 - duplicate customers: one rep with two customer records under one name key.
@@ -267,8 +268,8 @@ def check(cluster: Cluster) -> Dict[str, int]:
                 delivered, suppressed = API.count(rep), API.suppressed_count(rep)
                 dup_replies += max(0, delivered - expected)  # duplicates that reached the rep
                 # sends beyond the answers that WeCom's duplicate check dropped: resent parts (exactly once);
-                # the rest it dropped were answers identical to one the rep got within the window (the
-                # check's trade-off, docs/channels.md): the rep saw no new message for them
+                # the rest it dropped were answers identical to one the rep got within the window, i.e. a
+                # legitimate repeat silenced (must not happen: those go out without the flag)
                 resends = min(suppressed, max(0, delivered + suppressed - expected))
                 suppressed_resends += resends
                 suppressed_repeats += suppressed - resends
@@ -326,18 +327,24 @@ def main() -> int:
           f"rejected (not accepted) sends {LEDGER.errors}")
     print(f" failover: WeCom lost {failover_lost}; WeCom sends dropped by its duplicate check in this phase "
           f"{API.suppressed_in['failover']}; over the run: resent reply parts dropped "
-          f"{checks['wecom_resends_suppressed']}, identical answers dropped {checks['wecom_repeats_suppressed']}")
+          f"{checks['wecom_resends_suppressed']}, identical answers dropped {checks['wecom_repeats_suppressed']}, "
+          f"identical answers delivered (sent without the check) {API.answers['repeats_delivered']}; answers sent "
+          f"with the check {API.answers['flagged']}, without {API.answers['unflagged']}")
     summary = {
         **checks,
         "failover_wecom_lost": failover_lost,
         "failover_wecom_suppressed": API.suppressed_in["failover"],
+        "wecom_repeats_delivered": API.answers["repeats_delivered"],
+        "wecom_answers_flagged": API.answers["flagged"],
+        "wecom_answers_unflagged": API.answers["unflagged"],
         "turns_per_s": {k: results[k]["turns_per_s"] for k in ("1", "2")},
         "p95_ms": {k: results[k]["p95_ms"] for k in ("1", "2")},
         "phases": results,
         "messages": sum(len(v) for v in LEDGER.sent.values()),
     }
     print(json.dumps(summary, ensure_ascii=False))
-    bad = checks["lost"] + checks["duplicated"] + checks["reordered"] + checks["duplicate_customers"] + failover_lost
+    bad = (checks["lost"] + checks["duplicated"] + checks["reordered"] + checks["duplicate_customers"] + failover_lost
+           + checks["wecom_repeats_suppressed"])  # a repeat the rep asked for, silenced by the check
     return 1 if bad else 0
 
 

@@ -65,12 +65,15 @@ def _notice(message: Dict[str, Any]) -> bool:
 class FakeWeComAPI:
     """A WSGI app: /cgi-bin/gettoken and /cgi-bin/message/send, with WeCom's duplicate check
     (tests/fakes.py `WeComDuplicateCheck`). `sent[user]` lists (time, message) of what reached the rep;
-    `suppressed[user]` what the duplicate check dropped; `suppressed_in[phase]` counts those per phase."""
+    `suppressed[user]` what the duplicate check dropped; `suppressed_in[phase]` counts those per phase;
+    `answers` counts the answers (not notices) sent with / without the flag and the delivered repeats
+    (an answer identical to one the same rep got within the interval, sent without the flag)."""
 
     def __init__(self) -> None:
         self.sent: Dict[str, List[Tuple[float, Dict[str, Any]]]] = defaultdict(list)
         self.suppressed: Dict[str, List[Tuple[float, Dict[str, Any]]]] = defaultdict(list)
         self.suppressed_in: Counter = Counter()
+        self.answers: Counter = Counter()  # "flagged", "unflagged", "repeats_delivered"
         self.phase = ""
         self.check = WeComDuplicateCheck()
         self._cond = threading.Condition()
@@ -105,7 +108,11 @@ class FakeWeComAPI:
             length = int(environ.get("CONTENT_LENGTH") or 0)
             data = json.loads(environ["wsgi.input"].read(length) or b"{}")
             with self._cond:
-                if self.check.admit(data):
+                verdict = self.check.classify(data)
+                if not _notice(data):
+                    self.answers["flagged" if self.check.flagged(data) else "unflagged"] += 1
+                    self.answers["repeats_delivered"] += verdict == "repeat"
+                if verdict != "suppressed":
                     self.sent[str(data.get("touser"))].append((time.monotonic(), data))
                 else:
                     self.suppressed[str(data.get("touser"))].append((time.monotonic(), data))

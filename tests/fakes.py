@@ -134,22 +134,35 @@ class _FakeServer:
 class WeComDuplicateCheck:
     """message/send's documented duplicate check (developer.work.weixin.qq.com/document/path/90236):
     with `enable_duplicate_check` 1, a message whose agentid, touser, msgtype and content equal one delivered
-    within `duplicate_check_interval` seconds (default 1800, at most 4 hours) is not delivered.
+    within `duplicate_check_interval` seconds (default 1800, at most 4 hours) is not delivered. A send without
+    the flag is always delivered.
 
     The key is the content, not a request id (WxJava issue 1915 / PR 2880 add the two fields as content
-    checks). Every delivery is remembered, with or without the flag: the documentation does not say whether
-    a send without the flag counts, and KeQing sets it on every reply part. What WeCom answers for a dropped
-    duplicate is not documented either: this fake answers errcode 0 "ok", as for a delivery (an assumption;
-    the sender treats any non-retryable errcode as "skip the part", so either answer gives at most once).
-    Thread-safe; `clock` is injectable (monotonic seconds).
+    checks). What the documentation leaves open, and what this fake assumes:
+    - which earlier sends a flagged send is compared with. ASSUMED (`compare_unflagged=True`, the default):
+      every earlier delivery of the same app, recipient, type and content within the interval, with or
+      without the flag. That is the stricter reading for KeQing: a legitimate repeat must then go out WITHOUT
+      the flag (keqing.channels.inbox.worker `duplicate_check` does so) or it is silenced. If the real API
+      compares only with earlier *flagged* sends (`compare_unflagged=False`), nothing breaks: an unflagged
+      repeat is delivered either way, and the crash case is still covered because a part that was never
+      attempted and has no identical recent send goes out flagged the first time, so its resend is compared
+      with it. (The one difference: a legitimate repeat, sent unflagged, whose send is interrupted, is resent
+      flagged; under the assumed reading WeCom drops that resend because of the earlier identical delivery,
+      under the other it may reach the rep twice.)
+    - what WeCom answers for a dropped duplicate: this fake answers errcode 0 "ok", as for a delivery (the
+      sender treats any non-retryable errcode as "skip the part", so either answer gives at most once).
+    `classify` also tells a *repeat* (delivered although the same message was delivered within the interval:
+    sent without the flag) from a first delivery. Thread-safe; `clock` is injectable (monotonic seconds).
     """
 
     DEFAULT_INTERVAL = 1800
     MAX_INTERVAL = 4 * 3600
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic, compare_unflagged: bool = True) -> None:
         self.clock = clock
-        self._delivered: Dict[tuple, float] = {}  # key -> time of the last delivery
+        self.compare_unflagged = compare_unflagged
+        self._delivered: Dict[tuple, float] = {}  # key -> time of the last delivery, flagged or not
+        self._flagged: Dict[tuple, float] = {}  # key -> time of the last flagged delivery
         self._lock = threading.Lock()
 
     @staticmethod
@@ -165,30 +178,45 @@ class WeComDuplicateCheck:
             seconds = self.DEFAULT_INTERVAL
         return float(min(max(seconds, 0), self.MAX_INTERVAL))
 
-    def admit(self, data: Dict[str, Any]) -> bool:
-        """True: deliver (and remember) `data`; False: a duplicate the check drops."""
-        key, now = self.key(data), self.clock()
+    @staticmethod
+    def flagged(data: Dict[str, Any]) -> bool:
+        return str(data.get("enable_duplicate_check", 0)) == "1"
+
+    def classify(self, data: Dict[str, Any]) -> str:
+        """"suppressed": a duplicate the check drops; "repeat": delivered (and remembered) although the same
+        message was delivered within the interval (a send without the flag); "delivered": any other delivery."""
+        key, now, flagged = self.key(data), self.clock(), self.flagged(data)
+        window = self.interval(data)
         with self._lock:
             last = self._delivered.get(key)
-            if str(data.get("enable_duplicate_check", 0)) == "1" and last is not None \
-                    and now - last < self.interval(data):
-                return False
+            compared = last if self.compare_unflagged else self._flagged.get(key)
+            if flagged and compared is not None and now - compared < window:
+                return "suppressed"
             self._delivered[key] = now
-            return True
+            if flagged:
+                self._flagged[key] = now
+            return "repeat" if last is not None and now - last < window else "delivered"
+
+    def admit(self, data: Dict[str, Any]) -> bool:
+        """True: deliver (and remember) `data`; False: a duplicate the check drops."""
+        return self.classify(data) != "suppressed"
 
 
 class FakeWeComAPI(_FakeServer):
     """/cgi-bin/gettoken and /cgi-bin/message/send of the WeCom server API, with its duplicate check
-    (`WeComDuplicateCheck`): a send the check drops is recorded in `suppressed`, not in `sent`."""
+    (`WeComDuplicateCheck`): a send the check drops is recorded in `suppressed`, not in `sent`; a delivered
+    send identical to one delivered within the interval (sent without the flag) also in `repeated`."""
 
     def __init__(self, corp_id: str = WECOM_CORP_ID, secret: str = WECOM_SECRET,
-                 access_token: str = WECOM_ACCESS_TOKEN, clock: Callable[[], float] = time.monotonic) -> None:
+                 access_token: str = WECOM_ACCESS_TOKEN, clock: Callable[[], float] = time.monotonic,
+                 compare_unflagged: bool = True) -> None:
         super().__init__()
         self.corp_id, self.secret, self.access_token = corp_id, secret, access_token
         self.token_requests = Recorder()
         self.sent = Recorder()
         self.suppressed = Recorder()  # sends the duplicate check dropped (answered like a delivery)
-        self.duplicate_check = WeComDuplicateCheck(clock)
+        self.repeated = Recorder()  # delivered repeats of a message delivered within the interval (also in `sent`)
+        self.duplicate_check = WeComDuplicateCheck(clock, compare_unflagged)
         self.errors = Recorder()
         self.attempts = Recorder()  # every message/send request, answered or refused
         self.media = Recorder()  # uploaded media: {"type", "media_id", "content"}
@@ -236,9 +264,12 @@ class FakeWeComAPI(_FakeServer):
                 refusal = self.fail_next.pop(0) if self.fail_next else self.refuse_all
             if refusal is not None:
                 return refusal
-            if not self.duplicate_check.admit(data):
+            verdict = self.duplicate_check.classify(data)
+            if verdict == "suppressed":
                 self.suppressed.add(data)
                 return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""}  # not documented: see above
+            if verdict == "repeat":
+                self.repeated.add(data)
             self.sent.add(data)
             return 200, {"errcode": 0, "errmsg": "ok", "invaliduser": ""}
         self.errors.add({"path": path, "method": method})

@@ -104,7 +104,8 @@ class WeComSender:
     """Sends messages through the WeCom message API. Blocking: call it off the event loop.
 
     `duplicate_check_seconds` (default: the KEQING_WECOM_DUPLICATE_CHECK_SECONDS setting) is the window of
-    WeCom's duplicate check on sends made with `duplicate_check=True` (the inbox's reply parts).
+    WeCom's duplicate check on sends made with `duplicate_check=True` (the inbox's reply parts, except one
+    whose text already reached the rep within the window: keqing.channels.inbox.worker `duplicate_check`).
     """
 
     def __init__(self, settings: WeComSettings, client: Any = None,

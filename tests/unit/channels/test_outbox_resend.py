@@ -1,10 +1,12 @@
 """The ambiguous reply part: marked as being sent before the request, resent after a crash, and dropped by
 WeCom's server-side duplicate check when the first request had been delivered (keqing.channels.inbox.worker,
-keqing.channels.wecom.sender); and the fake WeCom API's implementation of that check (tests/fakes.py)."""
+keqing.channels.wecom.sender); which parts carry the check (a legitimate repeat does not, so it is delivered);
+and the fake WeCom API's implementation of that check (tests/fakes.py)."""
 from __future__ import annotations
 
 import logging
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -17,11 +19,13 @@ except ImportError:  # tests/ is not a package
     import fakes
 
 from keqing.channels.inbox import Inbox, InboxItem, InboxWorker, Spool
+from keqing.channels.inbox.store import FINGERPRINT_KEEP, content_hash
 from keqing.channels.intake import Intake
 from keqing.channels.limits import FloodGuard
 from keqing.channels.wecom import Outgoing, WeComSender, WeComSettings
 from keqing.channels.wecom.sender import duplicate_check_fields
-from keqing.db import migrate
+from keqing.db import get_engine, migrate
+from keqing.db.inbox_models import OutboxPart
 
 REP = "u1"
 
@@ -35,6 +39,14 @@ def inbox(db_url: str) -> Inbox:
 @pytest.fixture
 def fake_wecom_api():
     api = fakes.FakeWeComAPI().start()
+    yield api
+    api.stop()
+
+
+@pytest.fixture(params=[True, False], ids=["compares-every-send", "compares-flagged-sends-only"])
+def either_wecom_api(request):
+    """The fake under both readings of WeCom's check (tests/fakes.py `WeComDuplicateCheck`)."""
+    api = fakes.FakeWeComAPI(compare_unflagged=request.param).start()
     yield api
     api.stop()
 
@@ -58,9 +70,9 @@ def wecom_worker(inbox: Inbox, sender: WeComSender, tmp_path: Path) -> InboxWork
     return InboxWorker(inbox, _WeComTurns(channel, no_turn), min_delay=0.02, max_delay=0.05)
 
 
-def answered(inbox: Inbox, texts: List[str]) -> int:
+def answered(inbox: Inbox, texts: List[str], key: str = "msg-1", rep: str = REP) -> int:
     """A message whose turn ran and whose reply parts are stored, none sent yet."""
-    item_id = inbox.accept("wecom", REP, "msg-1", "王总说一不二", {"kind": "text", "msg_id": "1"})
+    item_id = inbox.accept("wecom", rep, key, "王总说一不二", {"kind": "text", "msg_id": key})
     assert item_id is not None
     inbox.save_parts(item_id, [Outgoing("markdown", text).to_part() for text in texts])
     return item_id
@@ -68,6 +80,27 @@ def answered(inbox: Inbox, texts: List[str]) -> int:
 
 def contents(messages: List[Dict[str, Any]]) -> List[str]:
     return [m[m["msgtype"]]["content"] for m in messages]
+
+
+def flags(messages: List[Dict[str, Any]]) -> List[bool]:
+    """Whether each request carried WeCom's duplicate check."""
+    return [m.get("enable_duplicate_check") == 1 for m in messages]
+
+
+async def answer_all(inbox: Inbox, sender: WeComSender, tmp_path: Path, rep: str = REP) -> None:
+    w = wecom_worker(inbox, sender, tmp_path)
+    w.submit(rep)
+    await w.idle()
+
+
+def age_sent_parts(db_url: str, seconds: float) -> None:
+    """Move every sent part's `sent_at` `seconds` into the past."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(get_engine(db_url), future=True) as s, s.begin():  # in Python: SQLite has no datetime arithmetic
+        for part in s.execute(select(OutboxPart).where(OutboxPart.sent_at.is_not(None))).scalars():
+            part.sent_at = part.sent_at - timedelta(seconds=seconds)
 
 
 # --------------------------------------------------------------------------- the store's states
@@ -131,7 +164,10 @@ async def test_ambiguous_part_without_duplicate_check_is_resent_and_logged(inbox
 
 
 async def test_ambiguous_part_delivered_before_is_resent_with_the_flag_and_dropped_by_wecom(
-        inbox: Inbox, fake_wecom_api: fakes.FakeWeComAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+        inbox: Inbox, either_wecom_api: fakes.FakeWeComAPI, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The resend after a simulated crash is suppressed, whichever earlier sends WeCom compares with: the
+    interrupted first attempt carried the flag too (a part never attempted, no identical recent send)."""
+    fake_wecom_api = either_wecom_api
     sender = WeComSender(wecom_settings(fake_wecom_api.base_url), duplicate_check_seconds=600)
     item_id = answered(inbox, ["第一段", "第二段"])
     first = inbox.unsent_parts(item_id)[0]
@@ -145,6 +181,7 @@ async def test_ambiguous_part_delivered_before_is_resent_with_the_flag_and_dropp
     await w.idle()
     assert contents(fake_wecom_api.sent.items) == ["第一段", "第二段"]  # each delivered once
     assert contents(fake_wecom_api.suppressed.items) == ["第一段"]  # the resend, dropped by WeCom
+    assert fake_wecom_api.repeated.items == []
     for request in fake_wecom_api.attempts.items:
         assert (request["enable_duplicate_check"], request["duplicate_check_interval"]) == (1, 600)
     assert inbox.get(item_id).status == "done"  # type: ignore[union-attr]
@@ -175,6 +212,80 @@ async def test_parts_never_attempted_are_sent_normally(inbox: Inbox, fake_wecom_
     assert contents(fake_wecom_api.sent.items) == ["第一段", "第二段"]
     assert len(fake_wecom_api.attempts.items) == 2 and fake_wecom_api.suppressed.items == []
     assert "resending" not in caplog.text
+
+
+async def test_legitimate_repeat_within_the_window_is_delivered(
+        inbox: Inbox, db_url: str, either_wecom_api: fakes.FakeWeComAPI, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The same question twice within the window gets the same answer twice: the second goes out without
+    the check (WeCom would drop it), so it reaches the rep, under either reading of the check."""
+    api = either_wecom_api
+    sender = WeComSender(wecom_settings(api.base_url), duplicate_check_seconds=600)
+    first = answered(inbox, ["王总是决策人", "下一步约技术交流"], key="msg-1")
+    await answer_all(inbox, sender, tmp_path)
+    age_sent_parts(db_url, 300)  # five minutes later, the rep asks the same again
+    caplog.set_level(logging.INFO)
+    second = answered(inbox, ["王总是决策人", "约个时间见面"], key="msg-2")
+    await answer_all(inbox, sender, tmp_path)
+    assert contents(api.sent.items) == ["王总是决策人", "下一步约技术交流", "王总是决策人", "约个时间见面"]
+    assert api.suppressed.items == []  # nothing silenced
+    assert contents(api.repeated.items) == ["王总是决策人"]  # counted as sent: a delivered repeat
+    assert flags(api.attempts.items) == [True, True, False, True]  # only the repeated part goes without the check
+    assert "repeats one sent within 600 s: sent without the duplicate check" in caplog.text
+    assert "王总" not in caplog.text  # the text is not logged
+    assert inbox.get(first).status == inbox.get(second).status == "done"  # type: ignore[union-attr]
+
+
+async def test_identical_parts_of_one_reply_are_both_delivered(inbox: Inbox, fake_wecom_api: fakes.FakeWeComAPI,
+                                                                tmp_path: Path) -> None:
+    sender = WeComSender(wecom_settings(fake_wecom_api.base_url), duplicate_check_seconds=600)
+    answered(inbox, ["好的", "好的"])
+    await answer_all(inbox, sender, tmp_path)
+    assert contents(fake_wecom_api.sent.items) == ["好的", "好的"]
+    assert flags(fake_wecom_api.attempts.items) == [True, False]
+
+
+async def test_never_attempted_part_without_an_identical_recent_send_goes_out_flagged(
+        inbox: Inbox, db_url: str, tmp_path: Path) -> None:
+    clock = Clock()  # WeCom's clock, moved with the outbox's
+    api = fakes.FakeWeComAPI(clock=clock).start()
+    try:
+        sender = WeComSender(wecom_settings(api.base_url), duplicate_check_seconds=600)
+        answered(inbox, ["第一段"], key="msg-1")
+        await answer_all(inbox, sender, tmp_path)  # nothing sent before: flagged
+        answered(inbox, ["第二段"], key="msg-2")
+        await answer_all(inbox, sender, tmp_path)  # other content: flagged
+        answered(inbox, ["第一段"], key="msg-3", rep="u2")
+        await answer_all(inbox, sender, tmp_path, rep="u2")  # the same content to another rep: flagged
+        age_sent_parts(db_url, 600 + 61)  # beyond the window and its clock margin
+        clock.now += 600 + 61
+        answered(inbox, ["第一段"], key="msg-4")
+        await answer_all(inbox, sender, tmp_path)  # the same content, but sent long ago: flagged
+    finally:
+        api.stop()
+    assert flags(api.attempts.items) == [True, True, True, True]
+    for sent in api.attempts.items:
+        assert (sent["enable_duplicate_check"], sent["duplicate_check_interval"]) == (1, 600)
+    assert len(api.sent.items) == 4 and api.suppressed.items == []
+
+
+async def test_an_interrupted_repeat_is_resent_with_the_flag(inbox: Inbox, fake_wecom_api: fakes.FakeWeComAPI,
+                                                              tmp_path: Path) -> None:
+    """Rule 2 wins over rule 1: a part attempted before and not confirmed always carries the check, even when
+    its text is a legitimate repeat (WeCom then drops it because of the earlier identical delivery: the rep
+    has that text on screen from a moment ago; docs/channels.md §7)."""
+    sender = WeComSender(wecom_settings(fake_wecom_api.base_url), duplicate_check_seconds=600)
+    answered(inbox, ["第一段"], key="msg-1")
+    await answer_all(inbox, sender, tmp_path)
+    item_id = answered(inbox, ["第一段"], key="msg-2")
+    part = inbox.unsent_parts(item_id)[0]
+    inbox.mark_sending(part.id)  # the repeat's send began, unflagged; the replica died
+    sender.send(REP, Outgoing.from_part(part.payload), duplicate_check=False)
+    await answer_all(inbox, sender, tmp_path)
+    assert flags(fake_wecom_api.attempts.items) == [True, False, True]
+    assert contents(fake_wecom_api.sent.items) == ["第一段", "第一段"]  # the rep got both answers
+    assert contents(fake_wecom_api.suppressed.items) == ["第一段"]  # and not the resend
+    assert inbox.get(item_id).status == "done"  # type: ignore[union-attr]
 
 
 async def test_without_the_check_the_ambiguous_part_reaches_the_rep_twice(
@@ -211,6 +322,52 @@ def test_duplicate_check_fields_and_setting(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("KEQING_WECOM_DUPLICATE_CHECK_SECONDS", "20000")
     with pytest.raises(ValueError):  # above WeCom's 4 hours: refused at start-up
         WeComSender(settings_, client=object())
+
+
+# --------------------------------------------------------------------------- fingerprints of sent parts
+
+
+def test_sent_parts_keep_their_fingerprint_without_the_text(inbox: Inbox, db_url: str) -> None:
+    item_id = answered(inbox, ["第一段", "第二段"])
+    first, second = inbox.unsent_parts(item_id)
+    assert first.content_hash == content_hash({"msgtype": "markdown", "content": "第一段"})
+    assert not inbox.sent_recently("wecom", REP, first.content_hash, 600)  # not sent yet
+    inbox.mark_sending(first.id)
+    assert not inbox.sent_recently("wecom", REP, first.content_hash, 600)  # attempted is not sent
+    inbox.mark_sent(first.id)
+    inbox.mark_sent(second.id)
+    assert inbox.sent_recently("wecom", REP, first.content_hash, 600)
+    assert not inbox.sent_recently("wecom", REP, first.content_hash, 600, exclude_part=first.id)
+    assert not inbox.sent_recently("wecom", "u2", first.content_hash, 600)  # another rep
+    assert not inbox.sent_recently("slack", REP, first.content_hash, 600)  # another channel
+    inbox.finish(item_id)
+    assert inbox.sent_recently("wecom", REP, first.content_hash, 600)  # outlives the message
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(get_engine(db_url), future=True) as s:
+        kept = list(s.execute(select(OutboxPart)).scalars())
+    assert [(p.payload, p.sent_at is not None) for p in kept] == [({}, True), ({}, True)]  # no text kept
+    age_sent_parts(db_url, 601)
+    assert not inbox.sent_recently("wecom", REP, first.content_hash, 600)  # beyond the window
+
+
+def test_fingerprints_are_deleted_after_the_longest_window(inbox: Inbox, db_url: str) -> None:
+    old = answered(inbox, ["第一段"], key="msg-1")
+    inbox.mark_sent(inbox.unsent_parts(old)[0].id)
+    inbox.finish(old)
+    age_sent_parts(db_url, FINGERPRINT_KEEP.total_seconds() + 1)
+    new = answered(inbox, ["第二段"], key="msg-2")
+    inbox.mark_sent(inbox.unsent_parts(new)[0].id)
+    inbox.finish(new)  # the rep's older fingerprints go
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(get_engine(db_url), future=True) as s:
+        assert [p.inbox_id for p in s.execute(select(OutboxPart)).scalars()] == [new]
+    assert inbox.purge(datetime.utcnow() + timedelta(seconds=1)) == 2
+    with Session(get_engine(db_url), future=True) as s:
+        assert list(s.execute(select(OutboxPart)).scalars()) == []
 
 
 # --------------------------------------------------------------------------- the fake's duplicate check
@@ -277,3 +434,23 @@ def test_fake_api_counts_dropped_duplicates_separately(fake_wecom_api: fakes.Fak
     assert contents(fake_wecom_api.sent.items) == ["第一段"]
     assert contents(fake_wecom_api.suppressed.items) == ["第一段"]
     assert fake_wecom_api.sent_to(REP) == fake_wecom_api.sent.items  # what the rep sees
+
+
+def test_fake_check_classifies_a_repeat_without_the_flag_as_delivered() -> None:
+    clock = Clock()
+    check = fakes.WeComDuplicateCheck(clock)
+    assert check.classify(message(**FLAG)) == "delivered"
+    assert check.classify(message()) == "repeat"  # no flag: delivered, and counted as a repeat
+    assert check.classify(message(**FLAG)) == "suppressed"
+    clock.now += 1800
+    assert check.classify(message()) == "delivered"  # beyond the (default) interval: not a repeat
+
+
+def test_fake_check_under_the_other_reading_compares_flagged_sends_only() -> None:
+    clock = Clock()
+    every, flagged_only = fakes.WeComDuplicateCheck(clock), fakes.WeComDuplicateCheck(clock, compare_unflagged=False)
+    for check in (every, flagged_only):
+        assert check.admit(message())  # an unflagged delivery
+    assert not every.admit(message(**FLAG))  # the assumed reading: compared with it
+    assert flagged_only.admit(message(**FLAG))  # the other: not compared; this flagged one is remembered
+    assert not flagged_only.admit(message(**FLAG))

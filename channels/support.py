@@ -85,9 +85,10 @@ def run_followups_with_server(blueprint: Blueprint, channel: str, send: Send) ->
         url = conf.resolved_db_url()
         delivery = state["delivery"] = FollowupDelivery(
             CustomerMemory(url), channel, send, every=conf.reminder_poll_seconds, kb=KnowledgeBase(url),
-            digest_weekday=conf.digest_weekday, digest_hour=conf.digest_hour)
+            digest_enabled=conf.digest_enabled, digest_weekday=conf.digest_weekday, digest_hour=conf.digest_hour)
         delivery.start()
-        logger.info("%s: reminders pushed every %.0f s", channel, conf.reminder_poll_seconds)
+        logger.info("%s: reminders pushed every %.0f s; weekly digest %s", channel, conf.reminder_poll_seconds,
+                    "on" if conf.digest_enabled else "off (KEQING_DIGEST_ENABLED)")
 
     @blueprint.listener("before_server_stop")
     async def _stop(_app: Any, _loop: Any) -> None:

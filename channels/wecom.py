@@ -6,8 +6,12 @@ rendering, the text cap, the flood limit and the durable inbox live in `keqing.c
 A verified callback is written to the inbox (or, with the database down, to the local spool) before the
 empty 200; the inbox worker then runs the turn, stores the reply parts, sends each once through the
 WeCom message API (retried on network errors and errcodes -1/45009) and marks the message done. On
-start-up the worker finishes whatever a crash left. Over-long messages and floods get a short notice
-and are not stored.
+start-up the worker finishes whatever a crash left. Reply parts go out with WeCom's server-side duplicate
+check (`enable_duplicate_check`, window KEQING_WECOM_DUPLICATE_CHECK_SECONDS, default 600 s), so that a part
+resent after a send that was never confirmed (the replica died after WeCom's 200) is not delivered twice;
+a part whose text already reached the rep within the window (the same answer to the same question) goes
+out without it, or WeCom would drop it (the rule: keqing.channels.inbox.worker). Over-long messages and
+floods get a short notice and are not stored.
 
 credentials.yml:
 
@@ -25,6 +29,7 @@ Any entry left out is read from the environment variable of the same meaning; WE
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -199,9 +204,10 @@ class WeComInput(InputChannel):
         )
         return self.dialogue.outgoing(inbound.user, collector.messages)
 
-    async def send_one(self, user: str, message: Outgoing) -> None:
+    async def send_one(self, user: str, message: Outgoing, duplicate_check: bool = False) -> None:
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self.sender.send_reliably, user, message)
+        await loop.run_in_executor(self._executor, functools.partial(
+            self.sender.send_reliably, user, message, duplicate_check=duplicate_check))
 
     async def deliver(self, user: str, outgoing: List[Outgoing]) -> None:
         """Send outside the inbox (notices, pushes): in order, retried; failures are logged."""
@@ -246,9 +252,17 @@ class _WeComTurns:
             outgoing = self.input.dialogue.reply_to(inbound)
         return [o.to_part() for o in outgoing]
 
-    async def send(self, item: InboxItem, part: Dict[str, Any]) -> None:
+    @property
+    def duplicate_check_seconds(self) -> int:
+        """The window of WeCom's duplicate check on reply parts (0: off); the worker decides per part whether
+        a send carries the check (keqing.channels.inbox.worker `duplicate_check`)."""
+        return int(getattr(self.input.sender, "duplicate_check_seconds", 0) or 0)
+
+    async def send(self, item: InboxItem, part: Dict[str, Any], duplicate_check: bool = False) -> None:
+        # `duplicate_check` set by the worker: on a resend after an unconfirmed attempt (WeCom drops it if the
+        # first attempt was delivered) and on first sends, except a part the rep already got within the window
         try:
-            await self.input.send_one(item.rep, Outgoing.from_part(part))
+            await self.input.send_one(item.rep, Outgoing.from_part(part), duplicate_check=duplicate_check)
         except WeComSendError as e:
             if not e.retryable:
                 raise PermanentSendError(str(e)) from e

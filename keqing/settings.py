@@ -59,11 +59,21 @@ class Settings(BaseSettings):
     # Where accepted messages wait when the database cannot take them (default var/inbox-spool.jsonl).
     inbox_spool: str = Field("", env="KEQING_INBOX_SPOOL")
     # Follow-ups: reminder times are the local time of this zone; WeCom/Slack push due reminders every
-    # `reminder_poll_seconds` and a weekly digest on `digest_weekday` (0 = Monday) at `digest_hour`.
+    # `reminder_poll_seconds` and a weekly digest on `digest_weekday` (0 = Monday) at `digest_hour`, unless
+    # `digest_enabled` is false.
     timezone: str = Field("Asia/Shanghai", env="KEQING_TIMEZONE")
     reminder_poll_seconds: float = Field(30.0, env="KEQING_REMINDER_POLL_SECONDS")
+    # `digest_enabled` false: no weekly digest at all (load and fault tests, where every message sent to a
+    # rep must be an answer); the day and hour still come from the two settings below.
+    digest_enabled: bool = Field(True, env="KEQING_DIGEST_ENABLED")
     digest_weekday: int = Field(0, env="KEQING_DIGEST_WEEKDAY")
     digest_hour: int = Field(9, env="KEQING_DIGEST_HOUR")
+    # WeCom's server-side duplicate check on reply parts (message/send `enable_duplicate_check`,
+    # `duplicate_check_interval`): a reply part resent after an unconfirmed attempt (a replica died between
+    # WeCom's 200 and our record of it) is dropped by WeCom if the same text already reached the same rep
+    # within this many seconds. A part whose text the rep already got within the window (asked again) is sent
+    # without the check, so it is delivered (docs/channels.md §7). 0: off. WeCom allows at most 4 hours.
+    wecom_duplicate_check_seconds: int = Field(600, env="KEQING_WECOM_DUPLICATE_CHECK_SECONDS", ge=0, le=4 * 3600)
     # Tests only: a file holding seconds to add to "now" (lets a server test move the clock forward).
     clock_offset_file: str = Field("", env="KEQING_CLOCK_OFFSET_FILE")
     # The address REST callers reach this server at; picture URLs (the style map) are built on it.

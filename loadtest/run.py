@@ -11,7 +11,13 @@ messages at once. WeCom callbacks that fail (502 while a replica dies) are deliv
 Afterwards the tracker store and the customer memory (PostgreSQL) are checked:
 - lost: an accepted message (REST 200 / WeCom 200) missing from its rep's tracker, or a WeCom message whose
   replies never all arrived;
-- duplicated: a message twice in a tracker, or more WeCom replies than the tracker's answers render to;
+- duplicated: a message twice in a tracker, or more WeCom replies delivered than the tracker's answers
+  render to;
+- suppressed: reply parts the fake WeCom API's duplicate check dropped (`enable_duplicate_check`,
+  tests/fakes.py), split into resends (a part sent again after an unconfirmed attempt, e.g. the killed
+  replica's: exactly once thanks to the check; reported, not a failure) and repeats (an answer identical to
+  one the rep got within the window, which the rep asked for: must be 0, docs/channels.md §7); also reported:
+  the repeats delivered (sent without the flag) and the answers sent with / without the flag;
 - reordered: a rep's messages in the tracker in another order than sent (a REST burst may interleave only
   within itself);
 - duplicate customers: one rep with two customer records under one name key.
@@ -166,7 +172,7 @@ class WeComRep(Rep):
         self.burst([message])
 
     def burst(self, messages: List[Sent]) -> None:
-        before = API.count(self.rep)
+        before = API.replies(self.rep)
         started = time.perf_counter()
         accepted = sum(self.deliver(m) for m in messages)
         if not accepted:
@@ -181,7 +187,7 @@ class WeComRep(Rep):
 
 
 def run_phase(cluster: Cluster, name: str, seconds: float, kill_at: Optional[float] = None) -> Dict[str, Any]:
-    LEDGER.phase = name
+    LEDGER.phase = API.phase = name
     env = Environment(user_classes=[RestRep, WeComRep], events=events, host=cluster.base_url,
                       stop_timeout=REPLY_TIMEOUT + 30)  # a rep finishes the turn it is in
     runner = env.create_local_runner()
@@ -229,7 +235,7 @@ def check(cluster: Cluster) -> Dict[str, int]:
 
     tracker_db = sa.create_engine(cluster.tracker_url)
     memory_db = sa.create_engine(cluster.db_url)
-    lost = dup_tracker = dup_replies = reordered = 0
+    lost = dup_tracker = dup_replies = reordered = suppressed_resends = suppressed_repeats = 0
     with tracker_db.connect() as conn:
         for rep, sent in LEDGER.sent.items():
             rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
@@ -259,7 +265,14 @@ def check(cluster: Cluster) -> Dict[str, int]:
                         data = {k: v for k, v in (e.get("data") or {}).items() if v}
                         answers[-1].append({"text": e.get("text"), **data} if e.get("text") else data)
                 expected = sum(len(render_bot_messages(a, "markdown").messages) for a in answers)
-                dup_replies += max(0, API.count(rep) - expected)
+                delivered, suppressed = API.count(rep), API.suppressed_count(rep)
+                dup_replies += max(0, delivered - expected)  # duplicates that reached the rep
+                # sends beyond the answers that WeCom's duplicate check dropped: resent parts (exactly once);
+                # the rest it dropped were answers identical to one the rep got within the window, i.e. a
+                # legitimate repeat silenced (must not happen: those go out without the flag)
+                resends = min(suppressed, max(0, delivered + suppressed - expected))
+                suppressed_resends += resends
+                suppressed_repeats += suppressed - resends
     with memory_db.connect() as conn:
         dup_customers = conn.execute(sa.text(
             "SELECT count(*) FROM (SELECT rep_id, key FROM mem_customers GROUP BY rep_id, key HAVING count(*) > 1) d"
@@ -269,9 +282,12 @@ def check(cluster: Cluster) -> Dict[str, int]:
         )).scalar() or 0
     tracker_db.dispose()
     memory_db.dispose()
-    print(f"loadtest: duplicates in trackers {dup_tracker}, extra WeCom replies {dup_replies}", file=sys.stderr)
+    print(f"loadtest: duplicates in trackers {dup_tracker}, extra WeCom replies delivered {dup_replies}, "
+          f"WeCom resends dropped by the duplicate check {suppressed_resends}, identical answers dropped by it "
+          f"{suppressed_repeats}", file=sys.stderr)
     return {"lost": lost, "duplicated": dup_tracker + dup_replies, "reordered": reordered,
-            "duplicate_customers": int(dup_customers) + int(dup_reps)}
+            "duplicate_customers": int(dup_customers) + int(dup_reps),
+            "wecom_resends_suppressed": suppressed_resends, "wecom_repeats_suppressed": suppressed_repeats}
 
 
 def main() -> int:
@@ -306,19 +322,29 @@ def main() -> int:
     for name, r in results.items():
         print(f"{name:>9}: {r['turns']} turns, {r['turns_per_s']} turns/s, p50 {r['p50_ms']} ms, "
               f"p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, {r['failed_requests']} failed requests")
-    print(f"   checks: lost {checks['lost']}, duplicated {checks['duplicated']}, reordered {checks['reordered']}, "
-          f"duplicate customers {checks['duplicate_customers']}; WeCom lost in the failover phase {failover_lost}; "
+    print(f"   checks: lost {checks['lost']}, duplicated {checks['duplicated']} (delivered to a rep twice), "
+          f"reordered {checks['reordered']}, duplicate customers {checks['duplicate_customers']}; "
           f"rejected (not accepted) sends {LEDGER.errors}")
+    print(f" failover: WeCom lost {failover_lost}; WeCom sends dropped by its duplicate check in this phase "
+          f"{API.suppressed_in['failover']}; over the run: resent reply parts dropped "
+          f"{checks['wecom_resends_suppressed']}, identical answers dropped {checks['wecom_repeats_suppressed']}, "
+          f"identical answers delivered (sent without the check) {API.answers['repeats_delivered']}; answers sent "
+          f"with the check {API.answers['flagged']}, without {API.answers['unflagged']}")
     summary = {
         **checks,
         "failover_wecom_lost": failover_lost,
+        "failover_wecom_suppressed": API.suppressed_in["failover"],
+        "wecom_repeats_delivered": API.answers["repeats_delivered"],
+        "wecom_answers_flagged": API.answers["flagged"],
+        "wecom_answers_unflagged": API.answers["unflagged"],
         "turns_per_s": {k: results[k]["turns_per_s"] for k in ("1", "2")},
         "p95_ms": {k: results[k]["p95_ms"] for k in ("1", "2")},
         "phases": results,
         "messages": sum(len(v) for v in LEDGER.sent.values()),
     }
     print(json.dumps(summary, ensure_ascii=False))
-    bad = checks["lost"] + checks["duplicated"] + checks["reordered"] + checks["duplicate_customers"] + failover_lost
+    bad = (checks["lost"] + checks["duplicated"] + checks["reordered"] + checks["duplicate_customers"] + failover_lost
+           + checks["wecom_repeats_suppressed"])  # a repeat the rep asked for, silenced by the check
     return 1 if bad else 0
 
 

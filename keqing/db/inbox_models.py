@@ -1,9 +1,13 @@
 """The channels' durable inbox and outbox (revision 0005).
 
 A WeCom or Slack message is a `channel_inbox` row before the channel answers 200; the worker runs the
-turn, stores the reply parts as `channel_outbox` rows, sends them in order (each marked when sent) and
-marks the message done. Done messages keep only their key (to recognise a late redelivery): text and
-reply parts are cleared. Times are naive UTC.
+turn, stores the reply parts as `channel_outbox` rows, sends them in order and marks the message done. Each part is
+marked *before* its send (`send_attempts`, `attempted_at`, revision 0007) and again once sent (`sent_at`):
+a part with attempts but no `sent_at` is ambiguous (the process stopped or the call failed after the
+request left; the channel may have delivered it). Done messages keep only their key (to recognise a late redelivery): text and
+reply parts are cleared. A sent part keeps its `content_hash` (SHA-256 of the part, revision 0008) and `sent_at`
+for the longest duplicate-check window (4 hours), without its payload: the worker asks whether the same
+content already reached the rep within WeCom's window (keqing.channels.inbox.worker). Times are naive UTC.
 """
 from __future__ import annotations
 
@@ -64,3 +68,8 @@ class OutboxPart(Base):
     position = Column(Integer, nullable=False)
     payload = Column(JSON, nullable=False)  # one message as the channel sends it
     sent_at = Column(DateTime, nullable=True)
+    # set before each send: attempts without `sent_at` mean the part may already have been delivered
+    send_attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    attempted_at = Column(DateTime, nullable=True)
+    # SHA-256 of the payload as stored (`keqing.channels.inbox.store.content_hash`); outlives the payload
+    content_hash = Column(String(64), nullable=True, index=True)

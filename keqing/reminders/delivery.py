@@ -1,6 +1,7 @@
 """Push delivery for channels that can send on their own (WeCom, Slack): every few seconds, due reminders are
 claimed (one conditional UPDATE, keqing.reminders.store), sent, then marked delivered; on the digest's day
-each rep with customers gets the weekly digest once (claimed per rep and ISO week).
+each rep with customers gets the weekly digest once (claimed per rep and ISO week), unless the digest is
+switched off (`digest_enabled`, KEQING_DIGEST_ENABLED).
 
 Exactly once across replicas: only the claim's winner sends. A send that fails leaves the claim; it expires
 after `store.LEASE` and the next tick (of any replica) sends again. A delivered reminder is not said again at
@@ -44,17 +45,18 @@ class FollowupDelivery:
 
     def __init__(self, memory: CustomerMemory, channel: str, send: Send, clock: Clock = local_now,
                  every: float = 30.0, kb: Optional[KnowledgeBase] = None, digest_weekday: int = 0,
-                 digest_hour: int = 9, worker: Optional[str] = None, batch: int = 50) -> None:
+                 digest_hour: int = 9, worker: Optional[str] = None, batch: int = 50,
+                 digest_enabled: bool = True) -> None:
         self.memory, self.channel, self.send, self.clock = memory, channel, send, clock
         self.every, self.kb, self.batch = every, kb, batch
-        self.digest_weekday, self.digest_hour = digest_weekday, digest_hour
+        self.digest_enabled, self.digest_weekday, self.digest_hour = digest_enabled, digest_weekday, digest_hour
         self.worker = worker or worker_name(channel)
         self._task: Optional[asyncio.Task] = None
 
     async def tick(self) -> int:
         """Deliver what is due now; the number of messages (reminders and digests) sent."""
         sent = await self.deliver_reminders()
-        if self.kb is not None:
+        if self.kb is not None and self.digest_enabled:
             sent += await self.deliver_digests()
         return sent
 
@@ -77,7 +79,8 @@ class FollowupDelivery:
 
     async def deliver_digests(self) -> int:
         local = self.clock()
-        if self.kb is None or not digest.digest_time(local, self.digest_weekday, self.digest_hour):
+        if self.kb is None or not self.digest_enabled or not digest.digest_time(local, self.digest_weekday,
+                                                                                  self.digest_hour):
             return 0
         week = digest.week_of(local)
         sent = 0

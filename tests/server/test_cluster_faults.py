@@ -47,7 +47,7 @@ def cluster() -> Iterator[Cluster]:
     env = {"WECOM_CORP_ID": fakes.WECOM_CORP_ID, "WECOM_AGENT_ID": fakes.WECOM_AGENT_ID,
            "WECOM_SECRET": fakes.WECOM_SECRET, "WECOM_TOKEN": fakes.WECOM_TOKEN, "WECOM_AES_KEY": fakes.WECOM_AES_KEY,
            "WECOM_API_BASE": api.base_url,
-           "KEQING_DIGEST_WEEKDAY": "7"}  # no Monday digest: every message counted must be an answer
+           "KEQING_DIGEST_ENABLED": "false"}  # no weekly digest: every message counted must be an answer
     linked = (fakes.ROOT / "models" / "current.tar.gz")
     try:
         c.start(replicas=2, actions=1, model=str(model.resolve()) if not linked.exists() else None, channel_env=env, port=0)

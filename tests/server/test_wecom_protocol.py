@@ -25,6 +25,7 @@ try:
     from tests import fakes
 except ImportError:  # tests/ is not a package
     import fakes
+from keqing.channels.texts import BUSY_TEXT  # noqa: E402
 
 pytestmark = pytest.mark.server
 
@@ -167,10 +168,21 @@ def test_text_message_is_answered_through_the_message_api(stack):
     assert tokens_before >= 1
     assert stack.wecom_api.token_requests.items[0] == {"corpid": fakes.WECOM_CORP_ID,
                                                        "corpsecret": fakes.WECOM_SECRET}
+    # the same words again: answered again, and delivered even when word for word the same as the first
+    # answer (such a part goes out without WeCom's duplicate check; every other reply part carries it)
+    assert (sent[0]["enable_duplicate_check"], sent[0]["duplicate_check_interval"]) == (1, 600)
     count = len(stack.wecom_api.sent_to(user))
     status, _, _ = post(stack, encrypt(text_xml(user, "你好", new_msg_id())))
     assert status == 200
     assert len(stack.wecom_api.wait_sent_to(user, timeout=30, count=count + 1)) > count
+    assert stack.wecom_api.suppressed.matching(lambda m: m.get("touser") == user) == []
+    seen: set = set()
+    for m in stack.wecom_api.attempts.matching(lambda m: m.get("touser") == user):
+        content = m[m["msgtype"]]["content"]
+        if BUSY_TEXT in content:
+            continue  # a notice: never checked
+        assert (m.get("enable_duplicate_check") == 1) == (content not in seen), "flagged unless a repeat"
+        seen.add(content)
     assert len(stack.wecom_api.token_requests.items) == tokens_before
     assert stack.wecom_api.errors.items == []
 

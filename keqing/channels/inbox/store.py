@@ -1,6 +1,9 @@
-"""`Inbox`: the channel_inbox / channel_outbox tables (revision 0005). Blocking; call it off the event loop."""
+"""`Inbox`: the channel_inbox / channel_outbox tables (revisions 0005, 0007, 0008). Blocking; call it off the event
+loop."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,6 +22,17 @@ logger = logging.getLogger(__name__)
 
 def _now() -> datetime:
     return datetime.utcnow()
+
+
+# How long a sent part's fingerprint outlives its message: WeCom's longest duplicate-check interval (4 hours),
+# plus the worker's clock margin
+FINGERPRINT_KEEP = timedelta(hours=4, minutes=5)
+
+
+def content_hash(payload: Dict[str, Any]) -> str:
+    """SHA-256 of a reply part as stored (for WeCom: msgtype and content, what its duplicate check compares)."""
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -40,6 +54,14 @@ class Part:
     id: int
     position: int
     payload: Dict[str, Any]
+    send_attempts: int = 0  # sends begun before (none finished: this part may already have been delivered)
+    attempted_at: Optional[datetime] = None  # when the last of them began
+    content_hash: Optional[str] = None  # `content_hash(payload)`
+
+    @property
+    def ambiguous(self) -> bool:
+        """A send of this part began before and was never confirmed: the channel may have delivered it."""
+        return self.send_attempts > 0
 
 
 def _item(row: InboxMessage) -> InboxItem:
@@ -139,14 +161,37 @@ class Inbox:
             if row is None or row.status != PENDING:
                 return  # answered meanwhile (another worker); its parts stand
             for position, payload in enumerate(parts):
-                s.add(OutboxPart(inbox_id=item_id, position=position, payload=dict(payload)))
+                s.add(OutboxPart(inbox_id=item_id, position=position, payload=dict(payload),
+                                 content_hash=content_hash(payload)))
             row.status, row.updated_at = ANSWERED, _now()
 
     def unsent_parts(self, item_id: int) -> List[Part]:
         stmt = (select(OutboxPart).where(OutboxPart.inbox_id == item_id, OutboxPart.sent_at.is_(None))
                 .order_by(OutboxPart.position))
         with Session(self.engine, future=True) as s:
-            return [Part(p.id, p.position, dict(p.payload or {})) for p in s.execute(stmt).scalars()]
+            return [Part(p.id, p.position, dict(p.payload or {}), p.send_attempts or 0, p.attempted_at,
+                         p.content_hash or content_hash(dict(p.payload or {})))
+                    for p in s.execute(stmt).scalars()]
+
+    def sent_recently(self, channel: str, rep: str, content_hash_: str, seconds: float,
+                      exclude_part: Optional[int] = None) -> bool:
+        """Whether a part with this content reached `rep` on `channel` (its `sent_at` set) within the last
+        `seconds`: of any of the rep's messages, finished ones included (their parts keep the fingerprint)."""
+        since = _now() - timedelta(seconds=seconds)
+        stmt = (select(OutboxPart.id).join(InboxMessage, InboxMessage.id == OutboxPart.inbox_id)
+                .where(OutboxPart.content_hash == content_hash_, OutboxPart.sent_at.is_not(None),
+                       OutboxPart.sent_at >= since, InboxMessage.channel == channel, InboxMessage.rep == rep)
+                .limit(1))
+        if exclude_part is not None:
+            stmt = stmt.where(OutboxPart.id != exclude_part)
+        with self.engine.connect() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def mark_sending(self, part_id: int) -> None:
+        """Committed before the part goes out: from now until `mark_sent` the part is ambiguous."""
+        with Session(self.engine, future=True) as s, s.begin():
+            s.execute(update(OutboxPart).where(OutboxPart.id == part_id).values(
+                send_attempts=OutboxPart.send_attempts + 1, attempted_at=_now()))
 
     def mark_sent(self, part_id: int) -> None:
         with Session(self.engine, future=True) as s, s.begin():
@@ -162,9 +207,20 @@ class Inbox:
             s.execute(update(InboxMessage).where(InboxMessage.id == item_id).values(busy_notified=True))
 
     def finish(self, item_id: int, status: str = DONE, error: Optional[str] = None) -> None:
-        """Done (or failed): the text, the payload and the reply parts are cleared; the key stays."""
+        """Done (or failed): the text, the payload and the reply parts are cleared; the key stays, and so do the
+        sent parts' fingerprints (`content_hash`, `sent_at`, no payload) for `FINGERPRINT_KEEP`, for
+        `sent_recently`. The rep's fingerprints older than that are deleted here."""
         with Session(self.engine, future=True) as s, s.begin():
-            s.execute(delete(OutboxPart).where(OutboxPart.inbox_id == item_id))
+            s.execute(delete(OutboxPart).where(OutboxPart.inbox_id == item_id, OutboxPart.sent_at.is_(None)))
+            s.execute(update(OutboxPart).where(OutboxPart.inbox_id == item_id).values(payload={}))
+            row = s.get(InboxMessage, item_id)
+            if row is not None:
+                finished = select(InboxMessage.id).where(
+                    InboxMessage.channel == row.channel, InboxMessage.rep == row.rep,
+                    InboxMessage.status.in_((DONE, FAILED)))
+                s.execute(delete(OutboxPart).where(OutboxPart.inbox_id.in_(finished),
+                                                   OutboxPart.sent_at < _now() - FINGERPRINT_KEEP)
+                          .execution_options(synchronize_session=False))
             s.execute(update(InboxMessage).where(InboxMessage.id == item_id).values(
                 status=status, text="", payload={}, last_error=(error or None) and error[:500],
                 updated_at=_now()))
@@ -172,6 +228,12 @@ class Inbox:
     def purge(self, finished_before: datetime, open_before: Optional[datetime] = None) -> int:
         """Delete finished messages older than `finished_before` (and any older than `open_before`)."""
         with Session(self.engine, future=True) as s, s.begin():
+            s.execute(delete(OutboxPart).where(OutboxPart.inbox_id.in_(select(InboxMessage.id).where(
+                InboxMessage.status.in_((DONE, FAILED)), InboxMessage.updated_at < finished_before)))
+                .execution_options(synchronize_session=False))
+            if open_before is not None:
+                s.execute(delete(OutboxPart).where(OutboxPart.inbox_id.in_(select(InboxMessage.id).where(
+                    InboxMessage.created_at < open_before))).execution_options(synchronize_session=False))
             done = s.execute(delete(InboxMessage).where(InboxMessage.status.in_((DONE, FAILED)),
                                                         InboxMessage.updated_at < finished_before))
             count = done.rowcount or 0

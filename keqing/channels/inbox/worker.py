@@ -5,8 +5,9 @@ For each rep one task at a time takes the rep's oldest unfinished message and
    if not, the rep is told "系统有点忙,你的消息已记下,恢复后马上回复你" once, and the message is tried
    again with back-off; a turn slower than `busy_after` seconds gets the same notice while it runs;
 2. stores the turn's reply parts (the message becomes `answered`);
-3. sends every part not sent yet, in order, marking each once sent (the handler retries network errors
-   and rate limits; a part the channel refuses for good is logged and skipped);
+3. sends every part not sent yet, in order: each part is marked as being sent (committed) before the
+   request and as sent after it (the handler retries network errors and rate limits; a part the channel
+   refuses for good is logged and skipped);
 4. marks the message done.
 A message whose turn fails `MAX_FAILURES` times while everything is up gets `failure_parts` instead.
 
@@ -15,6 +16,21 @@ database (renewed from a thread, so a busy event loop does not let it lapse). Wh
 leases expire and the next sweep elsewhere takes the reps over. A message whose turn had begun before is
 *resumed*: if the handler finds the turn's replies already recorded (the tracker), those are sent instead of
 running the turn a second time.
+
+Exactly once at the channel's send API: if the process dies (or the call fails) after a request left and
+before `mark_sent` committed, the part is *ambiguous*: it has send attempts and no `sent_at`, and nobody
+knows whether the channel delivered it. A send API without an idempotency key leaves a client only
+at-least-once (send it again) or at-most-once (drop it). The worker sends it again, logged. A channel with
+a server-side duplicate check (WeCom's `enable_duplicate_check`, see channels/wecom.py) declares its window
+as `duplicate_check_seconds` and takes `send(item, part, duplicate_check=...)`; the worker sets the flag per
+part (`duplicate_check`):
+- a part sent before and not confirmed (ambiguous): with the flag, so the channel drops the copy if the
+  first attempt was delivered (exactly once);
+- a part never attempted whose content already reached the rep (`sent_at` set, any message of the rep)
+  within the window (plus `CLOCK_MARGIN`): without the flag. The rep asked for it again (the same question
+  twice, the same answer word for word): the check compares content only and would silence it;
+- any other part never attempted: with the flag, so that a later resend of it after a crash is recognised.
+Without such a check (Slack) an ambiguous part may reach the rep twice.
 """
 from __future__ import annotations
 
@@ -24,17 +40,23 @@ import os
 import socket
 import threading
 import uuid
+from datetime import datetime
 from typing import Any, Dict, List, Optional, Set
 
 from typing_extensions import Protocol
 
 from keqing.channels.inbox.spool import Spool
-from keqing.channels.inbox.store import Inbox, InboxItem
+from keqing.channels.inbox.store import Inbox, InboxItem, Part
 from keqing.db.inbox_models import FAILED, PENDING
 
 logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 3
+
+# added to the duplicate-check window when looking for an identical part sent before: replicas' clocks and the
+# time between the channel's delivery and our `sent_at` may differ a little; erring this way only leaves a part
+# unflagged (delivered), never silences one
+CLOCK_MARGIN = 60.0
 
 
 class Unavailable(Exception):
@@ -60,6 +82,8 @@ class TurnHandler(Protocol):
 
     # Optional: `async def recorded(item) -> Optional[List[part]]`, the parts of a turn that already ran
     # for `item` (found in the tracker), or None.
+    # Optional, for a channel with a server-side duplicate check (WeCom): `duplicate_check_seconds` (its
+    # window; 0 = off) and a `send(item, part, duplicate_check: bool)` that sets the check on that send.
 
 
 class InboxWorker:
@@ -242,6 +266,41 @@ class InboxWorker:
                         item.rep)
         return parts or None
 
+    def _log_resend(self, item: InboxItem, part: Part) -> None:
+        """A part whose earlier send was never confirmed goes out again: say so, and whether the channel's
+        own duplicate check (WeCom's `enable_duplicate_check`) still covers that earlier send."""
+        window = self._check_window()
+        age = (datetime.utcnow() - part.attempted_at).total_seconds() if part.attempted_at else None
+        since = f"{age:.0f} s ago" if age is not None else "earlier"
+        if window and age is not None and age <= window:
+            logger.warning("%s inbox: resending reply part %d to %s after %d unconfirmed attempt(s) (last %s); "
+                           "the channel's duplicate check (%.0f s) suppresses it if it was delivered",
+                           self.channel, part.position, item.rep, part.send_attempts, since, window)
+        else:
+            logger.warning("%s inbox: resending reply part %d to %s after %d unconfirmed attempt(s) (last %s); "
+                           "if it was delivered, the rep sees it twice", self.channel, part.position, item.rep,
+                           part.send_attempts, since)
+
+    def _check_window(self) -> float:
+        return float(getattr(self.handler, "duplicate_check_seconds", 0) or 0)
+
+    async def duplicate_check(self, item: InboxItem, part: Part) -> Optional[bool]:
+        """Whether `part` goes out with the channel's duplicate check; None for a channel without one."""
+        window = self._check_window()
+        if not window:
+            return None
+        if part.ambiguous:
+            return True  # maybe delivered: let the channel drop the copy
+        repeat = False
+        if part.content_hash:
+            repeat = await asyncio.to_thread(self.inbox.sent_recently, item.channel, item.rep, part.content_hash,
+                                             window + CLOCK_MARGIN, part.id)
+        if repeat:
+            logger.info("%s inbox: reply part %d to %s repeats one sent within %.0f s: sent without the duplicate "
+                        "check", self.channel, part.position, item.rep, window)
+            return False  # a legitimate repeat: the check would silence it
+        return True
+
     async def _process(self, item: InboxItem) -> bool:
         """True when the message is finished; False to try it again after a pause."""
         if item.status == PENDING:
@@ -253,8 +312,15 @@ class InboxWorker:
                 return False
             await asyncio.to_thread(self.inbox.save_parts, item.id, parts)
         for part in await asyncio.to_thread(self.inbox.unsent_parts, item.id):
+            if part.ambiguous:
+                self._log_resend(item, part)
+            check = await self.duplicate_check(item, part)
+            await asyncio.to_thread(self.inbox.mark_sending, part.id)
             try:
-                await self.handler.send(item, part.payload)
+                if check is None:
+                    await self.handler.send(item, part.payload)
+                else:
+                    await self.handler.send(item, part.payload, duplicate_check=check)  # type: ignore[call-arg]
             except PermanentSendError as e:
                 logger.error("%s inbox: reply part %d to %s refused for good: %s", self.channel, part.position,
                              item.rep, e)

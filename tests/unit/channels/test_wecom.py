@@ -407,9 +407,11 @@ def test_sender_reports_api_errors(fake_wecom_api, caplog):
 class RecordingSender:
     def __init__(self) -> None:
         self.sent: List[tuple] = []
+        self.checked: List[bool] = []  # duplicate_check of each send
 
-    def send_reliably(self, user: str, message: Outgoing) -> Dict[str, Any]:
+    def send_reliably(self, user: str, message: Outgoing, duplicate_check: bool = False) -> Dict[str, Any]:
         self.sent.append((user, message))
+        self.checked.append(duplicate_check)
         return {}
 
 

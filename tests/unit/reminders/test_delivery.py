@@ -198,6 +198,27 @@ def test_weekly_digest_once_per_rep_per_week(mem: CustomerMemory) -> None:
     assert len(outbox.sent) == 4
 
 
+def test_digest_switched_off_sends_no_digest_but_still_reminders(mem: CustomerMemory) -> None:
+    mem.get_or_create_customer(CH, "u1", "孙总")
+    monday = _monday_9()
+    outbox = Outbox()
+    loop = FollowupDelivery(mem, CH, outbox, clock=Clock(monday), every=0.01, kb=FakeKB(), worker="a",
+                            digest_enabled=False)
+    assert asyncio.run(loop.deliver_digests()) == 0  # the digest's day and hour, but switched off
+    assert asyncio.run(loop.tick()) == 0 and outbox.sent == []
+    on = FollowupDelivery(mem, CH, outbox, clock=Clock(monday), every=0.01, kb=FakeKB(), worker="b")
+    assert asyncio.run(on.deliver_digests()) == 1  # not claimed by the switched-off loop
+
+
+def test_digest_enabled_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keqing.settings import settings
+
+    monkeypatch.delenv("KEQING_DIGEST_ENABLED", raising=False)
+    assert settings().digest_enabled is True
+    monkeypatch.setenv("KEQING_DIGEST_ENABLED", "false")
+    assert settings().digest_enabled is False
+
+
 def test_digest_opt_out_by_chat(mem: CustomerMemory) -> None:
     mem.get_or_create_customer(CH, "u1", "孙总")
     mem.get_or_create_customer(CH, "u2", "李经理")

@@ -18,6 +18,7 @@ from keqing.dialogue.people import current
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.kb.normalize import customer_display_name, normalize_text
 from keqing.text.names import find_names
+from keqing.text.normalize import normalize
 
 PENDING_DELETE = "pending_delete"
 # Where the new name starts: "改成林工", "应该是钱处", "不是王总,是汪总" (the last 是 of the message).
@@ -101,13 +102,21 @@ def stop(step: Step) -> Outcome:
 
 
 # "Sorry名字搞错了,他叫Jackson,不是Jason", "名字记错了": a rename whatever intent the model read.
-_NAME_WAS_WRONG = re.compile(r"名字(?:搞|记|写|弄|打|输|说|填)?错|(?:叫|记|写)错(?:了)?名|名字不对|改个?名")
+_NAME_WAS_WRONG = re.compile(r"名字(?:搞|记|写|弄|打|输|说|填)?错|(?:叫|记|写)错(?:了)?名|名字不对|改个?名|打错了|写错了|记错了|"
+                             r"叫法不对|称呼不对|叫错了")
+# "是Annie 不是Amy", "不是王总,是黄总": a short message that swaps a stored name for another.
+_SWAPPED = re.compile(r"^.{0,12}?(?:是\s*\S+?[,，\s]*不是|不是\s*\S+?[,，\s]*(?:而)?是)\s*\S+")
 
 
 def rename_said(step: Step) -> Optional[Outcome]:
     """A message that plainly says a name was wrong is a rename, when a stored customer is meant."""
-    if not _NAME_WAS_WRONG.search(step.text) or not step.memory.list_customers(step.channel, step.sender):
+    text = normalize(step.text)
+    said = _NAME_WAS_WRONG.search(text) or (len(text) <= 30 and _SWAPPED.search(text) and len(find_names(text)) >= 2)
+    if not said or not step.memory.list_customers(step.channel, step.sender):
         return None
+    wrong = _WRONG_NAME.search(text)
+    if _mentioned(step, text[wrong.end():] if wrong else text) is None and _mentioned(step, text) is None:
+        return None  # no stored customer is named: not about a name we keep
     return rename(step)
 
 
@@ -115,7 +124,7 @@ def pending_answer(step: Step) -> Optional[Outcome]:
     """The rep's yes/no to a pending delete question, answered as such; None for any other message."""
     if not step.turn.slot(PENDING_DELETE):
         return None
-    text = step.text.strip().lower()
+    text = normalize(step.text).strip().lower()  # "確定" is 确定
     if _SHORT_NO.match(text):
         pending = str(step.turn.slot(PENDING_DELETE))
         step.out.set_slots({PENDING_DELETE: None})

@@ -214,3 +214,22 @@ async def test_a_question_read_as_a_description_is_answered_not_stored(kb_url: s
     turn = await rep.say(DIAGNOSE, text, "describe_customer")
     assert turn.slots()["reply_kind"] == kind
     assert names(kb_url, rep) == ["王总"]
+
+
+@pytest.mark.parametrize("text,old,new", [("打错了 是Annie 不是Amy", "Amy", "Annie"),
+                                          ("老叶这个叫法不对，他是叶总", "老叶", "叶总"),
+                                          ("哎不对 是欧阳总监 不是欧阳经理", "欧阳经理", "欧阳总监")])
+async def test_short_swaps_of_a_stored_name_rename(kb_url: str, text: str, old: str, new: str) -> None:
+    rep = Rep()
+    await _wang(rep, old)
+    turn = await rep.say(CONFIRM, text, "affirm")
+    assert turn.slots()["customer"] == new and names(kb_url, rep) == [new]
+
+
+async def test_a_traditional_yes_confirms_a_delete(kb_url: str) -> None:
+    rep = Rep()
+    await _wang(rep)
+    await _wang(rep, "邱小姐")
+    await rep.say(DELETE, "刪除邱小姐", "delete_customer")
+    turn = await rep.say(DIAGNOSE, "確定", "describe_customer")
+    assert names(kb_url, rep) == ["王总"] and turn.slots()["reply_kind"] == "deleted"

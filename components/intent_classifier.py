@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from keqing.nlu.intents import IntentClassifier
+from keqing.nlu.training import training_inputs_digest
 
 RANKING_KEY = "intent_ranking"
 
@@ -33,6 +34,12 @@ class KeqingIntentClassifier(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self._classifier = classifier
+
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The knowledge base and the core's NLU code: a change to either retrains (see training_inputs_digest)."""
+        return training_inputs_digest()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

@@ -25,7 +25,7 @@ from keqing.nlu.classifier import ProfileClassifier, samples_from
 from keqing.nlu.cues import CueMatcher
 from keqing.nlu.lexicon import load_lexicon
 from keqing.nlu.reader import ProfileReader
-from keqing.nlu.training import annotated_phrases, has_labels, profile_labels
+from keqing.nlu.training import annotated_phrases, has_labels, profile_labels, training_inputs_digest
 from keqing.nlu.understanding import understand
 from keqing.text.tokenize import Segmenter
 
@@ -54,6 +54,12 @@ class KeqingReader(GraphComponent):
         self._resource = resource
         self._reader = reader
         self._detector = detector
+
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The knowledge base and the core's NLU code: a change to either retrains (see training_inputs_digest)."""
+        return training_inputs_digest()
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,

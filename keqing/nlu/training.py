@@ -7,7 +7,9 @@
 """
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
 from keqing.taxonomy import CATEGORICAL, ENTITY_VALUES
@@ -44,3 +46,23 @@ def annotated_phrases(text: str, entities: Iterable[Mapping[str, Any]]) -> List[
             if 2 <= len(span) <= MAX_PHRASE and " " not in span:
                 out.append(span)
     return out
+
+
+# What a trained component depends on beyond its Rasa inputs: Rasa's component cache only sees the training
+# data and the config, so a change to the knowledge base's cues or to the core's NLU code alone would restore a
+# stale component from the cache (seen: a new cue missing from a retrained model).
+_ROOT = Path(__file__).resolve().parents[2]
+_INPUTS = ("knowledge", "keqing/nlu", "keqing/text", "keqing/compliance", "keqing/resources", "keqing/taxonomy.py")
+
+
+def training_inputs_digest(root: Path = _ROOT) -> str:
+    """A short hash of the knowledge base and the core code the NLU components train with."""
+    digest = hashlib.sha256()
+    for name in _INPUTS:
+        path = root / name
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file()
+                                                      and p.suffix in (".yml", ".py", ".txt", ".json"))
+        for f in files:
+            digest.update(str(f.relative_to(root)).encode())
+            digest.update(f.read_bytes())
+    return digest.hexdigest()[:16]

@@ -153,9 +153,9 @@ def score_dimension(text: str, norm: str, signals: Iterable[Signal], vote: Optio
             continue
         p = probs.get(value, 0.0) * damp.get(value, 1.0)
         if value in cues:
-            # a knowledge-base cue is overruled only when the classifier is sure of another value
+            # a knowledge-base cue is overruled only when the classifier is sure of another value, or of none
             if p < LEXICON_MIN_PROB and probs and any(probs.get(o, 0.0) * damp.get(o, 1.0) >= min_prob
-                                                       for o in probs if o not in (value, NONE)):
+                                                       for o in probs if o != value):
                 continue
             p = 1 - (1 - max(p, LEXICON_MIN_PROB)) * (1 - LEXICON_BOOST)
         elif p < min_prob:

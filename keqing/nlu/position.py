@@ -72,11 +72,20 @@ _COMPARING = re.compile(
 
 def comparing_suppliers(text: str) -> Optional[Stated]:
     """"还要比三家参数才决定": the customer weighs several suppliers (grade B), unless negated."""
+    return _first_stated(text, ((_COMPARING, "B"),))
+
+
+_NEGATED_STEP = re.compile(r"(?:不|没|不用|不再|没有|别|无需)[^,，。]{0,3}$")
+
+
+def _first_stated(text: str, patterns: tuple) -> Optional[Stated]:
+    """The first match of the (pattern, grade) pairs, in order; a B step the clause negates does not count."""
     norm = normalize(text or "")
-    for m in _COMPARING.finditer(norm):
-        if re.search(r"(?:不|没|不用|不再|没有|别)[^,，。]{0,3}$", _clause_before(norm, m.start())):
-            continue
-        return Stated("B", m.start(), m.end(), text[m.start():m.end()])
+    for pattern, grade in patterns:
+        for m in pattern.finditer(norm):
+            if grade == "B" and _NEGATED_STEP.search(_clause_before(norm, m.start())):
+                continue
+            return Stated(grade, m.start(), m.end(), text[m.start():m.end()])
     return None
 
 
@@ -98,10 +107,4 @@ _CLOSED = re.compile(
 
 def stated_grade(text: str) -> Optional[Stated]:
     """The grade the text states through a step of the customer's buying, else None (see the module doc)."""
-    norm = normalize(text or "")
-    for pattern, grade in ((_CLOSED, "D"), (_COMPARING, "B"), (_DECIDING, "B")):
-        for m in pattern.finditer(norm):
-            if re.search(r"(?:不|没|不用|不再|没有|别|无需)[^,，。]{0,3}$", _clause_before(norm, m.start())) and grade == "B":
-                continue
-            return Stated(grade, m.start(), m.end(), text[m.start():m.end()])
-    return None
+    return _first_stated(text, ((_CLOSED, "D"), (_COMPARING, "B"), (_DECIDING, "B")))

@@ -121,9 +121,8 @@ def describe(step: Step) -> Outcome:
     about_account = (bool(_ACCOUNT_SUBJECT.match(norm)) and not find_names(step.text)) or bool(_REPORTED.match(norm))
     if found and not describes_person(step, SURE_ABOUT_ACCOUNT if about_account else SURE, NEWS_OVERRIDING_TRAITS):
         return news(step, found)
-    reads_nothing = not (found or describes_person(step) or step.turn.profile.get("stage")
-                         or step.turn.profile.get("share"))
-    if reads_nothing and ends_with_question(step.text):
+    reads_someone = bool(describes_person(step) or step.turn.profile.get("stage") or step.turn.profile.get("share"))
+    if not (found or reads_someone) and ends_with_question(step.text):
         # "要是他们老板一直不见我呢": a question the model took for a description; nothing to store
         if _ABOUT_PEOPLE.search(norm):
             from keqing.dialogue.followups import key_people
@@ -134,8 +133,7 @@ def describe(step: Step) -> Outcome:
         return give_strategy(step)
     if not found and not says_anything(step):
         return step.out.say(replies.nothing_detected(step.turn.slot("customer")))
-    if not found and _SWITCH_WORDS.search(norm) and find_names(step.text) and not (
-            describes_person(step) or step.turn.profile.get("stage") or step.turn.profile.get("share")):
+    if not found and not reads_someone and _SWITCH_WORDS.search(norm) and find_names(step.text):
         from keqing.dialogue.customers import switch_customer
 
         return switch_customer(step)  # "我们接着聊段经理": a switch, nothing to read

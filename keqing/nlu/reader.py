@@ -129,8 +129,8 @@ class ProfileReader:
         self.cues = cues
         self.segmenter = segmenter
 
-    def profile(self, text: str, tokens: Optional[List[Tok]] = None,
-                cues_win: bool = False) -> Dict[str, Optional[Dict[str, Any]]]:
+    def profile(self, text: str, tokens: Optional[List[Tok]] = None, cues_win: bool = False,
+                names: Optional[Sequence[str]] = None) -> Dict[str, Optional[Dict[str, Any]]]:
         """`cues_win`: a knowledge-base cue decides a person trait whatever the classifier thinks (a
         correction states the new value outright: "不对,他其实挺强势的")."""
         tokens = tokens if tokens is not None else self.segmenter.tokenize(text)
@@ -141,7 +141,7 @@ class ProfileReader:
         if cues_win and signals:
             stated = build_profile(text, signals, share)
             profile.update({d: stated[d] for d in PERSON_TRAITS if stated.get(d)})
-        return without_name_evidence(profile, text)
+        return without_name_evidence(profile, text, names)
 
     def read(self, text: str, intent: Optional[str] = None) -> Dict[str, Any]:
         """{"customer_profile": ..., "people": [...]} for one message (`intent` decides what is read)."""
@@ -149,19 +149,20 @@ class ProfileReader:
         if not text.strip():
             return {"customer_profile": empty_profile(), "people": []}
         tokens = self.segmenter.tokenize(text)
-        profile = self.profile(text, tokens, cues_win=intent == CORRECTION_INTENT)
+        mentions = find_names(text)  # once per message: the readings and the people both need them
+        typed = [m.text for m in mentions]
+        profile = self.profile(text, tokens, cues_win=intent == CORRECTION_INTENT, names=typed)
         if intent is not None and intent not in DESCRIPTIVE_INTENTS:
             keep = ("stage", "share", "grade") if intent in BUSINESS_INTENTS else \
                 ("stage", "share") if intent in NOTE_INTENTS else ()
             profile = {d: (v if d in keep else None) for d, v in profile.items()}
         people: List[Person] = []
-        mentions = find_names(text)
         names = list(dict.fromkeys(m.name for m in mentions))
         if len(names) >= 2 and (intent is None or intent in DESCRIPTIVE_INTENTS):
             for name, spans in assign_clauses(text, mentions).items():
                 first = next(m for m in mentions if m.name == name)
                 part = "。".join(text[s:e] for s, e in spans)
-                sub = self.profile(part)
+                sub = self.profile(part, names=typed)
                 people.append(Person(name, first.start, first.end, (spans[0][0], spans[-1][1]),
                                      _with_account_share(_within(sub, text), profile, text), tuple(spans)))
         elif mentions:
@@ -170,10 +171,11 @@ class ProfileReader:
         return {"customer_profile": profile, "people": [p.as_dict() for p in people]}
 
 
-def without_name_evidence(profile: Dict[str, Optional[Dict[str, Any]]], text: str) -> Dict[str, Optional[Dict[str, Any]]]:
+def without_name_evidence(profile: Dict[str, Optional[Dict[str, Any]]], text: str,
+                          names: Optional[Sequence[str]] = None) -> Dict[str, Optional[Dict[str, Any]]]:
     """A person's name is no evidence of their style, motive or grade ("石经理人还挺好的" read 和蔼型 from
     '石经理'): such evidence is dropped, and a reading left with no evidence at all is no reading."""
-    names = [m.text for m in find_names(text)]
+    names = [m.text for m in find_names(text)] if names is None else list(names)
     if not names:
         return profile
     out = dict(profile)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from keqing import settings
 from keqing.customers import CustomerMemory
 from keqing.db.errors import KeqingDBError
-from keqing.dialogue import commands, followups, manage, opportunities, replies, schedule
+from keqing.dialogue import replies, routing
 from keqing.dialogue.context import Services, Step
 from keqing.dialogue.turn import MAX_TEXT, Outcome, PastMessage, Turn, clean_profile
 from keqing.kb.query import KnowledgeBase
@@ -179,13 +179,5 @@ class KeqingAction(Action, abc.ABC):
 
 
 def run_turn(handler: Handler, step: Step) -> Outcome:
-    """The handler's outcome, after the rep's due reminders (said once, at the start of the answer); a
-    command (digest on/off, the style map picture) is answered instead of the handler."""
-    outcome = (commands.command(step) or manage.pending_answer(step) or manage.rename_said(step)
-               or followups.lawful_followup(step) or followups.key_people_asked(step)
-               or opportunities.checklist_reply(step)
-               or handler(step))
-    due = schedule.due_now(step)  # claimed only once the answer exists: a failed turn loses no reminder
-    if due:
-        outcome.replies[:0] = replies.due_reminders(due)
-    return outcome
+    """The core answers the turn (keqing.dialogue.routing): explicit wording first, then the handler."""
+    return routing.answer_turn(handler, step)

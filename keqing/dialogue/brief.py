@@ -25,6 +25,7 @@ from keqing.dialogue.schedule import now
 from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.text.accounts import find_account
 from keqing.text.names import find_names
+from keqing.text.normalize import normalize
 
 QUIET_DAYS = 30
 
@@ -65,6 +66,10 @@ def prepare_meeting(step: Step) -> Outcome:
 @answers("account_map")
 def account_map(step: Step) -> Outcome:
     named_account = find_account(step.text)
+    from keqing.dialogue.followups import ONLY_KNOW, key_people
+
+    if not named_account and ONLY_KNOW.search(normalize(step.text)):
+        return key_people(step)  # "关键人物都有谁,我只认识薛总": how to reach more people
     people: List[Customer] = []
     if named_account:
         people = step.memory.account_people(step.channel, step.sender, named_account)

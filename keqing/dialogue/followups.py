@@ -11,6 +11,7 @@ from keqing.dialogue.knowledge import TOPIC_SLOT
 from keqing.dialogue.opportunities import opportunities
 from keqing.dialogue.people import current
 from keqing.dialogue.playbook import give_strategy, next_step, script
+from keqing.dialogue.signals import find_signals
 from keqing.dialogue.turn import Outcome, answers
 from keqing.taxonomy import PERSON_TRAITS
 from keqing.text.accounts import find_account
@@ -85,12 +86,14 @@ def more(step: Step) -> Outcome:
 
 
 # "他们公司谁说了算", "都有谁": the account's people, not general advice.
-_WHO_IS_THERE = re.compile(r"谁说了算|谁拍板|谁做决定|谁做主|谁定|都有谁|有哪些人|有谁|谁负责")
+_WHO_IS_THERE = re.compile(r"谁说了算|谁在?拍板|谁在?做决定|谁在?做主|谁(?:来)?定|谁(?:来)?决定|都有谁|有哪些人|有谁|谁负责|谁\s*(?:decide|make)", re.I)
+# "我只认识薛总", "怎么才能找到…": the rep asks how to reach more people, not for the people already known.
+ONLY_KNOW = re.compile(r"只认识|就认识|只接触过?|只见过|只跟[^,，。]{1,5}打(?:过)?交道|怎么(?:才能)?找到?|怎么认识|怎么接触")
 
 
 # "决策链上的人我该怎么一个个去做工作", "真正的decision maker怎么找": the buying committee, whatever intent was read.
 _KEY_PEOPLE_ASKED = re.compile(r"决策链|决策人|关键人|拍板的人|说了算的人|内线|支持者|决策者|影响者|decision\s*maker|反对我们的人|挡路的|卡我们的人"
-                               r"|采购委员会|采购小组", re.I)
+                               r"|采购委员会|采购小组|引荐|引见|牵线|搭桥|介绍(?:给)?(?:他们|她们)?的?(?:领导|老板|高层|决策)", re.I)
 
 
 def key_people_asked(step: Step) -> Optional[Outcome]:
@@ -107,11 +110,11 @@ def key_people(step: Step, more: bool = False) -> Outcome:
     is the account map."""
     text = step.text
     norm = normalize(text)
-    if not more and not ends_with_question(text) and find_names(text):
+    if not more and not ends_with_question(text) and find_names(text) and not ONLY_KNOW.search(norm):
         from keqing.dialogue.describe import describe
 
         return describe(step)
-    if not more and _WHO_IS_THERE.search(norm) and has_account(step):
+    if not more and _WHO_IS_THERE.search(norm) and not ONLY_KNOW.search(norm) and has_account(step):
         from keqing.dialogue.brief import account_map
 
         return account_map(step)
@@ -143,6 +146,11 @@ def note(step: Step) -> Outcome:
     """A note that is neither a description nor news (logistics, a to-do): kept with the current customer."""
     cur = current(step)
     if cur is not None:
+        found = find_signals(step.text)
+        if found:  # a visit note that reports a complaint, a cost target, slipping orders …: account news
+            from keqing.dialogue.describe import news
+
+            return news(step, found)
         step.memory.add_note(step.channel, step.sender, cur, step.text[:500])
     return step.out.say(replies.note_kept(cur.display_name if cur else None))
 

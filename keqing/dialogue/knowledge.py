@@ -98,6 +98,11 @@ def compliance(step: Step) -> Outcome:
         topic = step.kb.compliance_topic(topic_id("unlawful", category))
     if topic is None and step.text.strip():
         topic = step.kb.compliance_match(step.text)
+    if topic is None and verdict.get("verdict") != "unlawful":
+        guidance = step.kb.guidance_match(step.text)
+        if guidance is not None:  # "逢年过节送点印了logo的台历可以吗": a grey area, answered with its limits
+            step.out.say(replies.guidance(guidance)).as_kind("grey_area")
+            return step.out.set_slots({TOPIC_SLOT: guidance.id})
     if topic is None:
         return step.out.say(replies.compliance_general()).as_kind("compliance_general")
     step.out.say(replies.compliance(topic))

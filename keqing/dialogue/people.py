@@ -26,6 +26,8 @@ from keqing.text.normalize import normalize
 _NEW_PERSON = re.compile(
     r"(?:还|另外|又|再)(?:见了|见到|认识了|有|约了)?(?:他们)?(?:一个|个|位|一位)|新(?:认识|见|客户|来的|接触)|"
     r"见了个|认识个|有个客户|有个|一个(?:新)?客户|新的对接人|另一个|第二个|第三个"
+    # "另外他们的采购经理特别热情": another person, by role
+    r"|^(?:另外|还有|再说说?|对了)[,，\s]*(?:他们|她们|对方)?(?:的|那边的?|公司的?)?(?=(?:采购|技术|质量|品质|生产|设备|财务|研发|工艺|项目|总经理|副总|老板|厂长|董事长|总工|工程师))"
 )
 # The rep gives the name of the person just described: "他姓钱", "叫他钱处", "她是林经理", "客户叫周建国".
 _NAMING = re.compile(r"(?:他|她|这人|对方|客户|这位)(?:姓|叫|是)|叫(?:他|她)|名字(?:是|叫)|称呼")
@@ -120,6 +122,10 @@ def targets(step: Step, create: bool = True) -> List[Target]:
             continue  # only mentioned ("比老周还难搞", "先问吕总"): the message is not about them
         profile = own["profile"] if own is not None and len(names) > 1 else whole
         part = own["part"] if own is not None and len(names) > 1 else text
+        if len(names) > 1 and own is None:
+            # no per-person reading ("冯总是决策者，何主任管质量把关"): from this name to the next one
+            later = [n.start for n in names if n.start > match.start]
+            part = text[match.start : min(later) if later else len(text)]
         existing = known(step, match)
         if existing is not None:
             out.append(Target(existing, profile, mention=match, account=account, part=part))

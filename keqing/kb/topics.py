@@ -78,6 +78,13 @@ class TopicQueries:
             found = self._trigger_match(s, text, "compliance")
             return self._topic(s, s.get(KbItem, found[0]), matched=found[1]) if found else None
 
+    @_guard
+    def guidance_match(self, text: str) -> Optional[Guidance]:
+        """The grey-area topic whose trigger occurs in `text` ("印了logo的台历可以送吗"), else None."""
+        with self._session() as s:
+            found = self._trigger_match(s, text, "guidance")
+        return self.guidance(found[0]) if found else None
+
     def _trigger_match(self, s: Session, text: str, kind: str) -> Optional[Tuple[str, str]]:
         """(item id, trigger) of the `kind` item whose trigger occurs in `text`, longest trigger first."""
         haystack = normalize_text(text)

@@ -18,11 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
-import yaml
-
 from keqing.nlu.evidence import on_boundaries
 from keqing.taxonomy import CATEGORICAL, VALUES
 from keqing.text.tokenize import tokenize
+from keqing.text.yamlfile import load_yaml_text
 
 PROFILE_DIMS = CATEGORICAL
 # The acceptance targets of the NLU issue; `make test` fails below them (FLOORS = THRESHOLDS).
@@ -53,7 +52,7 @@ class Example:
 def _items(path: Path) -> List[dict]:
     if not path.exists():
         return []
-    return list(yaml.safe_load(path.read_text(encoding="utf-8")).get("items") or [])
+    return list(load_yaml_text(path.read_text(encoding="utf-8")).get("items") or [])
 
 
 def load_heldout(folder: Path) -> List[Example]:

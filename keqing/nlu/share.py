@@ -129,23 +129,23 @@ _QUANTITY = re.compile(
 
 # -- whose quantity ------------------------------------------------------------------------------
 _CLAUSE = re.compile(r"[,，。!！?？;；\n、:：()（）\[\]/|~～]|但是|不过|可是|而且")
-_OURS = re.compile(r"我们|咱们|我司|我方|我家|我哋|我們|给我们|在我们|从我们|归我们|we\b|our", re.I)
+_OURS = re.compile(r"你们俩|你们两家|我们|咱们|我司|我方|我家|我哋|我們|给我们|在我们|从我们|归我们|we\b|our", re.I)
 _OTHERS = re.compile(
     r"对手|竞品|竞争|竞对|别家|别的|别人|隔壁|小厂|其他家|其他供应商|(?:其他|其余|另外)[一二两三四五六七八九几\d]家|另外?(?:一|两|三|几)?家|另一家|另一个|另一间|第二间|友商|老供应商|"
-    r"原供应商|现供应商|现在这家|现在那家|这家供应商|那家供应商|(?:现在|目前|现有|原来)的?[\u4e00-\u9fff]{0,4}供应商|大厂|(?<=的)主力供应商|(?<=的)主供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
+    r"另外(?:的)?(?=[一二两三四五六七八九\d]|$)|(?<!我们)(?<!咱们)(?<!我)(?<![他她]们)(?<=[\u4e00-\u9fffA-Za-z]{2})那边|原供应商|现供应商|现在这家|现在那家|这家供应商|那家供应商|(?:现在|目前|现有|原来)的?[\u4e00-\u9fff]{0,4}供应商|大厂|(?<=的)主力供应商|(?<=的)主供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
     r"美孚|立邦|中油|西门子|Siemens|ABB|x家|X家|那家|这家老|老的那家|主供那家|第一名|对方|他们自己的?厂|集团内部", re.I)
 _REST = re.compile(r"剩下|剩余|其余|其他的?(?:都|全)?(?:是|给|归|在)|剩返|余下|the rest|rest", re.I)
 _NOT_SHARE = re.compile(
     r"贵|便宜|降价|涨价|降了|涨了|降|涨|增长|增速|下降|下滑|提升|上涨|折扣|打折|返点|返利|rebate|预付|首付|定金|回款|"
     r"入股|股份|股权|持股|利润|毛利|良率|合格率|不良率|出错率|废品率|上架率|增值|产值|营收|预算|budget|税|利率|"
-    r"cut|discount|\boff\b|down|growth|increase|decrease|reduce|saving|margin|差咗|差了|少咗|跌咗|跌了|下跌|掉咗|高|低|"
+    r"cut|discount|\boff\b|down|growth|grow|increase|decrease|reduce|saving|margin|差咗|差了|少咗|跌咗|跌了|下跌|掉咗|高|低|"
     r"可能性|把握|概率|成功率|完成率|进度|满意度|分数|评分|得分|差.{0,2}分|时间|人数|员工|减少|少了|砍|压价|free|"
-    r"提成|佣金|commission|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值|增加|增幅|高了|低了|上升|回落|波动", re.I)
+    r"提成|佣金|commission|扣|比去年|比上年|比往年|会多|要多|能多|量加|再加|加了|超了|超出|超支|价格|单价|报价|能耗|成本|市场份额|市占|送|备品|赠|样品|维保|缩减|削减|下调|上调|付款|尾款|提单|见票|电价|税率|提高|提了|误差|精度|公差|偏差|划掉|砍掉|差距|差价|掉了|掉|汇率|行业|产值|增加|增幅|高了|低了|上升|回落|波动", re.I)
 # A text about taxes, invoices or exchange rates: its bare percentages are rates, unless a clause says whose share.
 _MOVED_TO = re.compile(r"(?:涨|提高|提升|增加|升|降|掉|跌|减少|下降|降低|缩|变|调|做|挤|压|砍)(?:了)?(?:到|至|为|成)(?:了)?(?:现在的?|目前的?)?$")
 _RATE_TEXT = re.compile(r"税率|税点|增值税|发票|开票|汇率|利率")
 # Clauses about these are never our share, whatever else they say.
-_NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比|"
+_NOT_SHARE_CLAUSE = re.compile(r"税率|增值税|汇率|毛利|利润率|行业|全国|国内|协会|市场份额|市占率|同比|环比|(?:出口|内销|外销|进口)(?:额)?占|"
                                 r"国产化|本地化|化率|local\s*sourcing|KPI|cost\s*down|降本", re.I)
 # A text about scoring ("评分表里价格占三成、品质占四成"): its price/quality parts are weights, not shares.
 _WEIGHTS_TEXT = re.compile(r"评分|打分|权重|分数|score", re.I)
@@ -155,10 +155,10 @@ _ACTUAL = re.compile(r"实际上|实际|其实|事实上|真正|实则|real|现�
 _NOMINAL = re.compile(r"名义上|名义|外面传|传言|传的|据说|号称|账面上|账面|说是|表面上|号称|看起来|纸面上|官方|以前|之前|原来|过去|曾经|上季度|去年|当初")
 _DENIED = re.compile(r"(?:不是|并非|而不是|而非)[^,，。!！?？\n]{0,5}$")
 _PROBABLY = re.compile(r"^(?:是|会|要|不(?!到|足)|能|就|得|已经|也|还|没|可能|想)")
-_NOT_AFTER = re.compile(r"^ ?(?:的)?(?:时间|时候|人|个人|天|年|月|号|日|点钟|万|千|亿|元|块|折|岁|周|小时|分钟|次|家|台|件|个月|公里|吨|套|分(?!之)|(?!volume|business|share|of\b|order|spend)[a-zA-Z])", re.I)
+_NOT_AFTER = re.compile(r"^ ?(?:的)?(?:以内|时间|时候|人|个人|天|年|月|号|日|点钟|万|千|亿|元|块|折|岁|周|小时|分钟|次|家|台|件|个月|公里|吨|套|分(?!之)|(?!volume|business|share|of\b|order|spend)[a-zA-Z])", re.I)
 
 # -- whole-relationship phrases ----------------------------------------------------------------------
-_UNITS = r"单|张单|张订单|笔单?|个单|个订单|订单|PO|order|桶|台|片|块|双|颗|吨|箱|件|套|根|卷|批|个项目|个PO|次货|粒|支|瓶|条"
+_UNITS = r"票|张PO|单|张单|张订单|笔单?|个单|个订单|订单|PO|order|桶|台|片|块|双|颗|吨|箱|件|套|根|卷|批|个项目|个PO|次货|粒|支|瓶|条"
 _ZERO = re.compile(
     r"(?:还|仍|都|也|目前|现在)?(?:没有?|未)(?:跟我们|给我们|和我们|从我们这?)?(?:正式)?(?:下过|下)(?:单|过单|订单)"
     r"|(?:还|仍|都|也)?(?:没有?|未)(?:开过|开)(?:单|张|过单)|(?:目前|现在)?零份额|份额(?:还)?是零"
@@ -167,7 +167,7 @@ _ZERO = re.compile(
     r"|一单(?:都|也)?(?:还)?(?:没|没有|未)(?:做|成|下|拿)?(?:过|进去)?"
     r"|(?:还在|正在)(?:追|攻|争取|谈|抢|跑)(?:他们的?)?(?:第一|首)(?:单|笔|张订单|个订单)"
     r"|(?:不在|没进|没有进|没进入|未进入|还没进入)(?:他们的?)?(?:合格|准入)?(?:供应商|供方|vendor)?(?:名单|名录|名册|list)"
-    r"|零合作|还是零|零供货|(?:份额|占比|share)(?:是|为|只有|就)?(?:零|0)(?![.\d%])|(?:我们|咱们)[^,，。\n]{0,8}?(?:是|为|占|就是)?(?:零|0)(?![.\d%\w])"
+    r"|零合作|还是零|零供货|(?:份额|占比|share)(?:是|为|只有|就)?(?:零|0)(?![.\d%])|(?:我们|咱们)[^,，。\n]{0,8}?(?:是|为|占|就是)?(?<![\d.])(?:零|0)(?![.\d%\w])"
     r"|(?:还没有?|没有|no)\s*(?:任何)?(?:business|业务往来|生意往来|业务|往来)"
     r"|(?:之前|以前|从来|从)?没(?:给他们)?供过货|未曾合作|尚未合作|暂无(?:业务|合作)|无业务往来|没有任何合作"
     r"|(?:我们)?(?:还|仍)?没有?(?:进去|进入|打进去|做进去)|全部?(?:都)?(?:签给|给|交给)了(?:我们的)?(?:竞争对手|对手|别家|竞品|另一家|对方|人家)"
@@ -177,7 +177,7 @@ _ZERO = re.compile(
     r"|(?:我们)?第一次(?:进|进入|跟他们做|和他们做|跟他们合作|做他们)|尚无(?:任何)?(?:合作|订单|业务|往来)?"
     r"|从(?:来)?(?:没|未)(?:跟|和|与)?(?:我们|咱们)?(?:做过|合作过|下过单)|(?:还)?没(?:跟|和)(?:我们|咱们)合作过"
     # one unit of anything, denied: 一桶都没卖进去, 一台都没有, 一张单都未落过, 一单没有, 一个PO都没有
-    rf"|一(?:{_UNITS})(?:我们的|咱们的|我们家的)?(?:都|也)?(?:还)?(?:没|没有|未|冇)(?:有|卖|供|做|落|拿|进|用|下|push)?"
+    rf"|一(?:{_UNITS})(?:货)?(?:我们的|咱们的|我们家的)?(?:都|也)?(?:还)?(?:没|没有|未|冇)(?:有|卖|供|做|落|拿|进|用|下|push)?"
     r"|连(?:样品|样|试单|试用|测试|门)都(?:还)?(?:没|没有|未)|(?:还|仍)没(?:有)?破冰|零突破还没"
     r"|(?:一直|全部?|都)(?:是|用|在|从)(?:的)?(?:另一家|另外一家|别家|某家|人家|竞争对手|对手)(?:的|拿|买|采购|供|做)?"
     r"|(?<![a-zA-Z])no\s+(?:relationship|business|order|PO)s?(?![a-zA-Z])"
@@ -189,21 +189,27 @@ _ZERO = re.compile(
     r"|(?:都|全)(?:是|係|系)(?:别人家|人家|别人|别家|对手|竞争对手|竞品|他们自己)的|(?:没|未|冇)(?:有)?(?:入围|进入?|通过)[^,，。\n]{0,6}(?:供应商|供方|vendor|名单|名录|库|list)"
     r"|(?:不在|没在)(?:他们|对方|她们)?的?(?:合格|准入|短)?(?:供应商|供方|vendor)?(?:名单|名录|库|list|清单|里面)|被[^,，。\n]{0,4}清(?:出|理出)去"
     r"|(?:share|份额|volume|business)\s*(?:是|为|=)?\s*(?:zero|0|零)(?![a-zA-Z\d])|(?<![a-zA-Z])zero(?![a-zA-Z])|(?:没|没有|not|never)\s*break\s*in|还没break|(?:零|0)份额"
-    r"|(?:push|卖|打|做|供|挤)(?:了[^,，。]{0,4})?(?:都|也)?(?:没|没有|不)(?:push|卖|打|做|供|挤)?进去",
+    r"|(?:push|卖|打|做|供|挤)(?:了[^,，。]{0,4})?(?:都|也)?(?:没|没有|不)(?:push|卖|打|做|供|挤)?进去"
+    r"|(?:还|仍|从)?(?:没有?|未)(?:在|给|跟|和|与)[^,，。!！?？\n]{0,8}?(?:供过货|做过(?:生意|业务|项目)?|合作过|打过交道|下过单)"
+    r"|(?:没|未)(?:跟|和|与)?(?:你们|我们|咱们)?打过交道|还没(?:接到|拿到|拿下|收到)(?:第一|首)(?:张单|单|个订单|笔|张订单)|(?:名录|名单|名册)(?:之)?外|全(?:部)?包给(?:了)?(?:老供应商|别家|对手|另一家|人家|别人)"
+    r"|(?:没有|没|无)(?:任何)?份额|(?:还|仍)?(?:没有|没|冇|无)任何(?:订单|order|PO|份额|业务|business|合作|项目|生意|往来)"
+    r"|(?:没|未)(?:拿到|接到|收到)(?:过)?(?:他们|他们家|对方|她们)(?:的)?(?:任何|一张|一个|一笔)?\s*(?:订单|单子|单|PO|order)",
     re.I,
 )
 # Zero as the level now, after a change ("降到0", "现在down到zero", "现在等于全没了").
-_FIRST_ORDER_NOW = re.compile(r"(?:这是|这就是|拿到了?|下了|签了|接到了?)(?:我们的?)?(?:第一单|首单|第一批|首批|第一个PO|第一张单)", re.I)
+_FIRST_ORDER_NOW = re.compile(r"(?<![没未])(?:这是|这就是|拿到了?|下了|签了|接到了?)(?:我们的?)?(?:第一单|首单|第一批|首批|第一个PO|第一张单)", re.I)
 _ZERO_NOW = re.compile(r"(?:降|掉|跌|减|down)(?:到|为|至|成|to)\s*(?:0|零|zero)(?![.\d%])|(?:等于|已经|基本|现在)?(?:全|都)(?:没了|丢了)|"
                        r"(?:现在|目前|如今)(?:是|为)?\s*(?:0|零|zero)(?![.\d%\w])", re.I)
 _ALL = re.compile(
     r"独家(?:供应商|供应|供货|合作|代理)?|唯一(?:的)?[\w]{0,6}?供应商|(?:sole|exclusive|only)\s*(?:supplier|source|vendor)"
-    r"|(?:全部|全都|全|都|一直|基本都|全部都|基本上全|基本全)(?:改成|改为)?(?:是从|是由|是跟|是在|是|从|由|跟|在|给|用|走)?(?:我们|咱们|咱家|我司|我哋)(?:这|这里|这儿|家|这边)?(?:拿|供|采购|买|叫|订|做|在做|供应|提供|出|进|的|supply|supplied)"
+    r"|(?:全部|全都|全|都|一直|基本都|全部都|基本上全|基本全)(?:改成|改为)?(?:是从|是由|是跟|是在|是|从|由|跟|在|给|用|走)?(?:我们|咱们|咱家|我司|我哋)(?:这|这里|这儿|家|这边)?(?:拿|供|采购|买|叫|订|做|在做|供应|提供|出|进|的(?=[,，。!！\s]|$|货|产品|料|东西|设备)|supply|supplied)"
     r"|唯一(?:的)?一家|唯一(?:的)?(?:品牌|牌子|来源|厂家)|我们一家在(?:供|做)|(?:sole|exclusive|only)\s*supply|"
     r"(?:现在|如今|后来)?全(?:部|都)?(?:给|交给|转给)了?我们|独一份|只有我们一家|(?:我们|咱们)(?:全)?包(?:了|圆)|全包给(?:了)?我们|只认我们|(?:我们|our)[^,，。]{0,30}(?:是|is)\s*exclusive|(?:订单|量|货)?全(?:部|都)?转(?:给|到)了?我们"
     r"|全(?:是|部是|部都是)我们(?:供|的|家)|(?:只|就)(?:用|跟|从|找)我们(?:一家)?|我们一家(?:供|做|包)|包圆|"
     r"百分之百|百分百|100%|全部份额|一直是我们在做|全部由我们|全是我们(?:供|印|做|生产)|只留了?我们一家|只剩我们一家"
-    r"|全部(?:都)?(?:係|系)我哋|全部交给我们|全部都?是我们",
+    r"|全部(?:都)?(?:係|系)我哋|全部交给我们|全部都?是我们"
+    r"|没有第二家|没(?:有)?别家(?:的份)?|只(?:收|买|认|用|进)(?:我们|咱们|我们家)(?:一家)?"
+    r"|(?:全部|全都|都)(?:都)?在(?:我们|咱们)(?:这儿|这里|这边|手里|手上|家)(?![^,，。]{0,3}(?:谈|评估|测|试|看))",
     re.I,
 )
 
@@ -212,7 +218,7 @@ _AFTER_OTHERS = re.compile(
     r"^(?:的)?(?:量|货|单|份额|订单|业务|business|volume)?(?:还|仍|都|全|基本)*(?:是|在|给|归|被|走|让|跟|从|用|买|找|拿|向)+(?:了)?"
     r"(?:另|别|竞|对手|日系|进口|台资|老供应商|那家|他们自己|集团内部|隔壁|小厂|外面|外头|其他家|competitor|[A-Z])|^的?(?:量|货)?在他们手里"
     r"|^的?(?:量|货|单)?(?:被)?(?:给|分|划)了?(?!我们|咱们|我司|我方)[他她]", re.I)
-_AFTER_OURS = re.compile(r"^(?:的)?(?:量|货|单|份额|订单|业务)?(?:都|全|基本)?(?:在|是|给|归|从)(?:了)?(?:跟|从|向|在|找)?(?:我们|咱们|我司|我方)")
+_AFTER_OURS = re.compile(r"^(?:的)?(?:量|货|单|份额|订单|业务|料|原料|材料|产品|东西|采购)?(?:都|全|基本)?(?:在|是|给|归|从)(?:了)?(?:跟|从|向|在|找)?(?:我们|咱们|我司|我方)")
 
 
 def _owner(clause_before: str, clause_after: str) -> str:
@@ -229,7 +235,8 @@ def _owner(clause_before: str, clause_after: str) -> str:
     if _REST.search(clause_before) and _OTHERS.search(clause_after[:12]) and not _OURS.search(clause_after[:12]):
         return "others"  # "剩下的大头在另一家"
     marks = [(m.end(), "rest") for m in _REST.finditer(clause_before)]
-    marks += [(m.end(), "others") for m in _OTHERS.finditer(clause_before)]
+    marks += [(m.end(), "others") for m in _OTHERS.finditer(clause_before)
+              if not (m.group() == "那边" and re.search(r"(?:在|跟|和|与|对|去)[^,，。]{0,10}$", clause_before[: m.start()]))]
     marks += [(m.end(), "ours") for m in _OURS.finditer(clause_before)]
     if not marks:
         return "unknown"
@@ -249,6 +256,8 @@ def _quantities(norm: str) -> List[_Quantity]:
             continue
         if m.group("dec") and s > 0 and norm[s - 1].isdigit():
             continue
+        if m.group("dec") and not re.search(r"占|份额|share|比例|比重", norm[max(0, s - 12) : s], re.I):
+            continue  # "做到0.88", "同轴度0.01": a price or a tolerance
         if _DENIED.search(before):
             continue
         value = _adjust(value, after, before)
@@ -259,6 +268,9 @@ def _quantities(norm: str) -> List[_Quantity]:
         right = min(c for c in clauses if c > e) - 1
         clause_before, clause_after = norm[left:s], norm[e:right]
         clause = norm[left:right]
+        if re.search(r"(?:明年|下半年|下个?月|以后|将来|会|可以|打算|准备|计划|争取|希望|想)[^,，。]{0,6}"
+                     r"(?:加到|提到|涨到|做到|增加到|提高到|给到|扩到)$", clause_before):
+            continue  # "明年可以给我们加到三成": a plan, not the level now
         moved_to = (_MOVED_TO.search(clause_before[-6:])  # "从三成涨到五成": the level now
                     and not re.search(r"率|比例|指标|目标|KPI|target|国产化", clause, re.I))
         if (not moved_to and _NOT_SHARE.search(clause_before[-8:] + " " + clause_after[:8])
@@ -271,7 +283,7 @@ def _quantities(norm: str) -> List[_Quantity]:
         if re.search(r"其中", clause_before) and not (_OURS.search(clause) or _OTHERS.search(clause) or _REST.search(norm)):
             continue  # "其中注塑件占35%": a part of their own purchasing
         if re.search(r"(?:原来|以前|去年|之前|往年)的?$|(?:技术|价格|服务|商务|质量|交期|品质)分(?:占)?$", clause_before) or (
-                m.group("word") and re.search(r"(?:讲|说|吃|做|看|聊|开|走|写|干|听)到$", clause_before)):
+                m.group("word") and re.search(r"(?:讲|说|吃|做|看|聊|谈|开|走|写|干|听)到$", clause_before)):
             continue  # "原来的一半", "讲到一半", "技术分60%"
         if m.group("pct2") and m.group("pn3") and not re.search(r"占|份额|百分|share", clause):
             continue  # "量了二十个点": points, not percentage points
@@ -286,6 +298,13 @@ def _quantities(norm: str) -> List[_Quantity]:
         if not (terse or moved_to or _SHARE_CONTEXT.search(clause) or _OURS.search(clause) or _OTHERS.search(clause)):
             continue
         owner = _owner(clause_before, clause_after)
+        if owner == "unknown" and re.match(r"(?:拿到的|拿的|供的|做的|分到的)?(?:量|份额)?(?:只有|就|才|占了?|大概|约)", clause_before):
+            # "我们是第二供应商，拿到的量只有一成半": a clause without a subject continues the one before it
+            prev_left = max([c for c in clauses if c < left - 1] or [0])
+            if not (found and found[-1].end > prev_left):  # not a restatement of the figure before it
+                prev = norm[prev_left : left - 1]
+                # the subject of the clause before: "我们现在是第二供应商，占他们三成" is ours
+                owner = "ours" if re.match(r"^\s*(?:现在|目前|如今)?(?:我们|咱们|我司|我方)", prev) else _owner(prev, "")
         window = norm[max(0, left - 14) : s]
         actual = 1 if _ACTUAL.search(window) or moved_to else -1 if _NOMINAL.search(window) else 0
         if moved_to and "被" in clause_before and found:
@@ -339,6 +358,32 @@ def _adjust(value: float, after: str, before: str) -> float:
     return value
 
 
+# A count of their buying, part of it ours: "十个桶有三个是我们的", "三条线里的一条给了我们",
+# "每年用一百吨，其中六十吨是你们的", "他们五条线我们供两条".
+_COUNT = r"(?:\d{1,5}(?:\.\d+)?|[一二两三四五六七八九十百千]{1,5})"
+_COUNT_UNIT = r"(?:个项目|个品类|个型号|个料号|个系列|条产线|条线|公斤|千克|万元|万|个(?!月|人|小时|工作日|点)|条|吨|桶|台|件|套|款|项|批|张|箱|颗|根|卷|种|只|辆|片|家|把|品|座|包)"
+_RATIO = re.compile(
+    rf"(?P<n>{_COUNT})(?P<u>{_COUNT_UNIT})[\u4e00-\u9fffA-Za-z]{{0,4}}?[，,]?(?:里|中|当中|里面|之中|里头|其中|这里面)?(?:的|有|面有|头有)?"
+    rf"(?:只有|就|才|大概|约)?(?P<m>{_COUNT})(?P=u)?[\u4e00-\u9fff]{{0,6}}?(?:是|给了?|归|用的?是|用|走|交给了?|都是|来自)(?:我们|你们|咱们|咱|我司)"
+    # "一年采购三千万，我们才占四百来万", "85辆里装了我们的有70辆", "十台设备，这次才给我们一台"
+    rf"|(?P<n3>{_COUNT})(?:来|多)?(?P<u3>{_COUNT_UNIT})[\u4e00-\u9fffA-Za-z]{{0,5}}?(?:左右|上下)?(?:的[\u4e00-\u9fff]{{0,4}})?[，,]?\s*"
+    rf"(?:这次|现在|目前|今年|去年)?(?:才|只|就)?(?:给|分给)?(?:我们|咱们|我司)(?:这家|家)?(?:的)?(?:只|才|就|现在|目前)?"
+    rf"(?:有|剩|剩下|做了?|做到了?|供了?|拿了?|拿到了?|占了?|接到?了?|进了?|中了?|承包了?|印了?|装了?|是)(?:大概|约|差不多)?(?P<m3>{_COUNT})(?:来|多)?(?P=u3)?(?![\d.%])"
+    # "我们中了三个包里的一个"
+    rf"|(?:我们|咱们)[^,，。]{{0,4}}?(?P<n4>{_COUNT})(?P<u4>{_COUNT_UNIT})[\u4e00-\u9fff]{{0,3}}?(?:里|中|当中)的?(?P<m4>{_COUNT})(?P=u4)"
+    rf"|(?P<n2>{_COUNT})(?P<u2>{_COUNT_UNIT})[\u4e00-\u9fffA-Za-z]{{0,3}}?[，,]?\s*(?:我们|咱们|我司)(?:只|就|才)?"
+    rf"(?:供|拿|做|占|接|有|中|拿下|拿到|供了|拿了|做了|中了|接了)了?(?:其中的?)?(?P<m2>{_COUNT})(?P=u2)")
+
+
+def _ratio(norm: str) -> Optional[Tuple[float, int, int]]:
+    for m in _RATIO.finditer(norm):
+        total = cn_number(m.group("n") or m.group("n2") or m.group("n3") or m.group("n4"))
+        part = cn_number(m.group("m") or m.group("m2") or m.group("m3") or m.group("m4"))
+        if total and part and 2 <= total and 0 < part <= total:
+            return part / total * 100, m.start(), m.end()
+    return None
+
+
 def _phrase(norm: str, pattern: re.Pattern) -> List[Tuple[int, int]]:
     return [m.span() for m in pattern.finditer(norm) if m.end() > m.start()]
 
@@ -354,11 +399,15 @@ def parse_share(text: str) -> Optional[ShareMatch]:
     restated = set()
     for i in range(1, len(quantities)):  # "我们占了一大半，五成五左右": the second says the first more precisely
         q, prev = quantities[i], quantities[i - 1]
-        if q.owner == "unknown" and prev.owner in ("ours", "others") and q.start - prev.end <= 4:
+        gap = norm[prev.end : q.start]
+        if (q.owner == "unknown" and prev.owner in ("ours", "others") and q.start - prev.end <= 4
+                and (re.fullmatch(r"[\s,，、(（]*(?:大概|大约|约|也就是|差不多|就是|即)?", gap)
+                     # "我们和另外两家三家平分，一家三分之一": each one's part, said again
+                     or (re.fullmatch(r"[\s,，、]*(?:每家|一家|各)", gap) and prev.owner == "ours"))):
             quantities[i] = _Quantity(q.value, q.start, q.end, prev.owner, max(q.actual, prev.actual) + 1)
             restated.add(i - 1)
     quantities = [q for i, q in enumerate(quantities) if i not in restated]
-    rest_ours = re.compile(r"(?:剩下|剩余|其余|余下|剩返)[^,，。]{0,8}(?:我们|我哋|咱们)|(?:我们|我哋)[^,，。]{0,6}(?:剩下|其余)")
+    rest_ours = re.compile(r"(?:剩下|剩余|其余|余下|剩返)[^,，。]{0,8}(?:我们|我哋|咱们|咱)|(?:我们|我哋)[^,，。]{0,6}(?:剩下|其余)")
     quantities = [_Quantity(q.value, q.start, q.end, "others", q.actual)
                   if q.owner == "unknown" and rest_ours.search(norm, q.end) else q for q in quantities]
 
@@ -368,7 +417,8 @@ def parse_share(text: str) -> Optional[ShareMatch]:
     unknown = [q for q in quantities if q.owner == "unknown"]
     zero, full = _phrase(norm, _ZERO), _phrase(norm, _ALL)
     # "别的牌子一台没有" is the others' zero; "原来没做过,这是第一单" is no longer zero
-    zero = [(s0, e0) for s0, e0 in zero if not re.search(r"别的|其他|别家|对手|竞品|人家", norm[max(0, s0 - 6) : s0])]
+    zero = [(s0, e0) for s0, e0 in zero if not re.search(r"(?:别的|其他|别家|对手|竞品|人家)(?!.*(?:我们|咱们))", norm[max(0, s0 - 6) : s0])
+            and not re.search(r"(?:不是|并不是|也不是|倒不是)$", norm[max(0, s0 - 4) : s0])]  # "不是没合作"
     if _FIRST_ORDER_NOW.search(norm):
         zero = []
 
@@ -395,6 +445,9 @@ def parse_share(text: str) -> Optional[ShareMatch]:
     if ours:
         q = pick(ours)
         return match(q.value, q.start, q.end, 0.95)
+    ratio = _ratio(norm)
+    if ratio:
+        return match(*ratio, 0.85)
     actual_unknown = [q for q in unknown if q.actual > 0 and _NOMINAL.search(norm)]
     if actual_unknown:
         q = actual_unknown[-1]  # "名义上是第一供应商，实际上量只有三成半"
@@ -422,7 +475,7 @@ def parse_share(text: str) -> Optional[ShareMatch]:
             if not ((re.search(r"(?:他们|对方|那家|同行|竞争对手|对手)(?:家)?(?:是|才是)?$", norm[max(0, s - 6) : s])
                      or (norm[s:e].startswith("独家")  # "跟另一家签了三年独家": someone else's exclusivity
                          and re.search(r"另一家|另外一家|别家|一家\w{1,3}|原来那家|跟他们签", norm[max(0, s - 12) : s])))
-                    and not re.search("我们|咱们|我司", norm[max(0, s - 8) : s]))]
+                    and not re.search("我们|咱们|我司", norm[max(0, s - 8) : e]))]
     if full and not (zero and zero[-1][0] > full[-1][0]):
         s, e = full[-1]
         if not unknown or unknown[-1].start < s:

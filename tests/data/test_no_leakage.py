@@ -7,10 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List
 
-import yaml
-
 from keqing.nlu.lexicon import load_lexicon
 from keqing.text.normalize import normalize
+from keqing.text.yamlfile import load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAL_FILES = [ROOT / "tests/nlu/descriptions.yml", ROOT / "tests/nlu/no_person.yml", ROOT / "tests/nlu/intents.yml",
@@ -26,10 +25,10 @@ STANDARD_TERMS = frozenset({"供应商评审", "供应商审核", "供应商大�
 def _eval_texts() -> List[str]:
     out = []
     for path in EVAL_FILES:
-        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("items") or []:  # conversations have none
+        for item in load_yaml_text(path.read_text(encoding="utf-8")).get("items") or []:  # conversations have none
             out.append(normalize(str(item["text"])))
     for path in [ROOT / "tests/conversations/conversations.yml", *sorted((ROOT / "tests/sealed").glob("E*/conversations.yml"))]:
-        convs = yaml.safe_load(path.read_text(encoding="utf-8"))
+        convs = load_yaml_text(path.read_text(encoding="utf-8"))
         for conv in convs.get("conversations") or []:
             out += [normalize(str(t.get("user") or "")) for t in conv.get("turns") or []]
     return out
@@ -38,7 +37,7 @@ def _eval_texts() -> List[str]:
 def _training_texts() -> List[str]:
     out = []
     for path in sorted((ROOT / "data").glob("*/nlu*.yml")):
-        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+        for block in load_yaml_text(path.read_text(encoding="utf-8")).get("nlu") or []:
             examples = block.get("examples")
             if isinstance(examples, str):
                 out += [line.strip()[2:] for line in examples.splitlines() if line.strip().startswith("- ")]

@@ -4,12 +4,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import yaml
 
 from keqing.learn.evaluation import load_heldout
 from keqing.learn.harvest import nlu_examples, plain_text
 from keqing.taxonomy import ENTITY_VALUES
 from keqing.text.normalize import normalize
+from keqing.text.yamlfile import load_yaml_text
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTITY = re.compile(r"\]\((\w+)\)|\]\{[^}]*\"entity\":\s*\"(\w+)\"")
@@ -20,7 +20,7 @@ def _examples():
     """(intent, plain text, annotated entity types) of every training example."""
     out = []
     for path in sorted((ROOT / "data").rglob("nlu*.yml")):
-        for intent, raw in nlu_examples(yaml.safe_load(path.read_text(encoding="utf-8"))):
+        for intent, raw in nlu_examples(load_yaml_text(path.read_text(encoding="utf-8"))):
             entities = [m.group(1) or m.group(2) for m in ENTITY.finditer(raw)]
             out.append((intent, plain_text(raw), entities))
     return out

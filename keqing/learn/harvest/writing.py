@@ -17,6 +17,7 @@ import yaml
 
 from keqing.learn.harvest.labelling import Item
 from keqing.learn.harvest.spans import dedup_key
+from keqing.text.yamlfile import load_yaml, load_yaml_text
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def nlu_examples(doc: Any) -> Iterable[Tuple[str, str]]:
 
 def _load_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return load_yaml(path)
     except yaml.YAMLError as exc:
         raise HarvestError(f"{path}: not valid YAML ({exc})") from exc
 
@@ -132,7 +133,7 @@ def append_examples(path: Path, header: str, items: List[Item], banner: str) -> 
     chunk = _blocks_yaml(items, banner)
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
-    doc = yaml.safe_load(existing) if existing.strip() else None
+    doc = load_yaml_text(existing) if existing.strip() else None
     if doc is None or (isinstance(doc, dict) and not doc.get("nlu") and "nlu" in doc and len(doc) <= 2):
         text = header + chunk
     else:

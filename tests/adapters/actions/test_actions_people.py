@@ -233,3 +233,50 @@ async def test_a_traditional_yes_confirms_a_delete(kb_url: str) -> None:
     await rep.say(DELETE, "刪除邱小姐", "delete_customer")
     turn = await rep.say(DIAGNOSE, "確定", "describe_customer")
     assert names(kb_url, rep) == ["王总"] and turn.slots()["reply_kind"] == "deleted"
+
+
+async def test_roles_without_per_person_readings_come_from_each_name_onwards(kb_url: str) -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "宁总性格温和,什么都好商量", "describe_customer", profile(style=dim("和蔼型", "好商量")),
+                  entities(customer="宁总"))
+    await rep.say(DIAGNOSE, "戴主任很强势,说一不二", "describe_customer", profile(style=dim("支配型", "说一不二")),
+                  entities(customer="戴主任"))
+    await rep.say(DIAGNOSE, "这回宁总是决策者,戴主任负责质量把关", "describe_customer", profile())
+    mem = CustomerMemory(kb_url)
+    ning, dai = mem.get_customer(rep.channel, rep.sender, "宁总"), mem.get_customer(rep.channel, rep.sender, "戴主任")
+    assert (ning.role, dai.role) == ("决策者", "把关者")
+
+
+async def test_another_person_by_role_is_a_new_record(kb_url: str) -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "柯工负责技术把关,看东西很细", "describe_customer", profile(style=dim("分析型", "很细")),
+                  entities(customer="柯工"))
+    await rep.say(DIAGNOSE, "另外他们的采购经理很爱热闹,喜欢被捧", "describe_customer",
+                  profile(style=dim("表达型", "爱热闹")))
+    mem = CustomerMemory(kb_url)
+    assert mem.profile(rep.channel, rep.sender, "柯工").get("style") == "分析型"
+    assert len(names(kb_url, rep)) == 2
+
+
+async def test_who_decides_at_a_named_account_is_the_account_map(kb_url: str) -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "嘉禾电子的采购总监柏总很细", "describe_customer", profile(style=dim("分析型", "很细")),
+                  entities(customer="柏总"))
+    turn = await rep.say(KEY, "嘉禾电子那边是谁在做决定", "ask_key_people")
+    assert turn.slots()["reply_kind"] == "account_map" and "柏总" in turn.text
+
+
+async def test_knowing_only_one_person_gets_advice_on_reaching_more() -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "嘉禾电子的采购总监柏总很细", "describe_customer", profile(style=dim("分析型", "很细")),
+                  entities(customer="柏总"))
+    turn = await rep.say(MAP, "他们那边关键的人还有谁?我只认识柏总", "ask_account_map")
+    assert turn.slots()["reply_kind"] == "key_people"
+    intro = await rep.say(REPHRASE, "怎么让柏总帮我引荐一下他们老板?", "out_of_scope")
+    assert intro.slots()["reply_kind"] == "key_people"
+
+
+async def test_a_small_branded_gift_is_a_grey_area_not_a_refusal() -> None:
+    turn = await Rep().say(ActionCompliance(), "中秋寄点印了公司logo的台历给客户可以吗", "ask_improper_benefit",
+                           extra={"compliance": {"verdict": "none"}})
+    assert turn.slots()["reply_kind"] == "grey_area"

@@ -13,6 +13,9 @@ from keqing.dialogue.signals import REGRESSION, find_signals
     ("王总那边份额又掉到两成了", [REGRESSION]),
     ("订单也少了,回消息慢", [REGRESSION]),  # several cues, one signal
     ("客户在搞降本,成本压力很大", ["降低成本"]),
+    ("集团下了死命令,今年物料成本要砍一成", ["降低成本"]),
+    ("这两个月定单少了不少", [REGRESSION]),  # a voice typo of 订单
+    ("听说他们开始在别家拿货了", [REGRESSION]),
 ])
 def test_finds_signals(text, names):
     found = find_signals(text)

@@ -204,3 +204,65 @@ def test_the_others_having_none_is_not_our_zero() -> None:
 def test_a_first_order_now_is_not_zero() -> None:
     m = parse_share("这个料我们原来没做过，这是第一单")
     assert m is None or m.value > 0
+
+
+# Round 6, from the sealed E7 set's error categories (own sentences): counts of their buying with our part,
+# a clause that continues the subject before it, more ways of "none yet" and "all of it", an unnamed
+# competitor ("X那边"), and a split said twice ("三家平分，一家三分之一").
+ROUND6 = [
+    ("他们车间八台设备里有两台是我们的", 25),
+    ("一年买四十吨，其中十吨是你们的", 25),
+    ("六个项目里的三个给了我们", 50),
+    ("他们四条线我们供一条", 25),
+    ("上季度二十批货只有五批是我们的", 25),
+    ("我们算他们的第三家供应商，拿到的量只有一成左右，主力是一家外资厂，占了七成", 10),
+    ("我们跟他们还没打过交道", 0),
+    ("我们在那边目前没有任何份额", 0),
+    ("我们还没在他们那里供过货", 0),
+    ("还没拿到他们任何PO", 0),
+    ("我们一票货都还没发过去", 0),
+    ("标签这一块只认我们一家", 100),
+    ("他们的轴承全部都在我们这儿", 100),
+    ("他家包材全用我们的，没有第二家", 100),
+    ("鑫源那边占六成\n剩下是咱的", 40),
+    ("焊材 我们八成 华冶那边两成", 80),
+    ("我们供大约三分之一，另外三分之二是老供应商的", 33),
+    ("我们和另外两家三家平分，一家三分之一", 33),
+    ("老板当面说你们俩一家一半", 50),
+    ("他们九条产线我们只剩三条", 33),
+    ("一年采购两千万，我们才占五百来万", 25),
+    ("一年八百吨左右，我们做了两百吨上下", 25),
+    ("120辆车里装了我们的有30辆", 25),
+    ("五个品我们现在做四个", 80),
+    ("我们中了四个标段里的一个", 25),
+    ("十把刀里有两把用我们的", 20),
+    ("我们还没拿到第一单", 0),
+    ("还在他们的合格名录外面", 0),
+    ("今年的量全包给老供应商了", 0),
+    ("我们是二供，这个月占6%", 6),
+]
+NOT_OURS_6 = [
+    "不是没合作，只是量一直很小",  # denied zero, no figure
+    "只要我们十月前交样，就给年度合同",  # a condition, not "only us"
+    "他们业务每年grow 15%，产能不够了",
+    "我们在他们那边的份额还没摸清",
+    "问我们能不能把同轴度做到0.01以内",
+    "合同违约扣百分之五",
+    "今年订单会比去年多两成",
+    "他们年产家具五万套，出口占60%",
+    "谈到一半他把老板叫进来",
+    "每次都给我们的工程师带点心",
+    "明年可以给我们加到三成",
+    "他们想要90天账期 我们最多60",
+]
+
+
+@pytest.mark.parametrize("text,value", ROUND6)
+def test_round6_categories(text: str, value: int) -> None:
+    m = parse_share(text)
+    assert m is not None and abs(m.value - value) <= 1, (text, m)
+
+
+@pytest.mark.parametrize("text", NOT_OURS_6)
+def test_round6_not_our_share(text: str) -> None:
+    assert parse_share(text) is None

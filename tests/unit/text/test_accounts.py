@@ -36,6 +36,10 @@ def test_account_key_ignores_the_legal_form_and_script():
     ("他一直帮我们说话", "内线"),
     ("质量部的老刘总是卡我们", "反对者"),  # what he does before what his title suggests
     ("王总很随和", None),
+    ("这次采购他是决策者", "决策者"),
+    ("Grace是gatekeeper,所有quote都要过她那关", "把关者"),
+    ("小吴是end user,天天用我们的设备", "使用者"),
+    ("她跟我关系不错,厂里有什么动静都会私下跟我讲", "内线"),
 ])
 def test_role_of(text, role):
     assert role_of(text) == role

@@ -12,6 +12,8 @@ from keqing.dialogue.turn import Outcome, answers, profile_slots
 from keqing.kb.normalize import customer_display_name
 from keqing.kb.query import StepInfo
 from keqing.text.names import find_names, first_name
+from keqing.text.normalize import normalize
+from keqing.text.questions import ends_with_question
 
 MAX_LISTED = 20
 
@@ -95,4 +97,12 @@ def rephrase(step: Step) -> Outcome:
         known = step.find_customer(step.text)
     if known is not None:
         return switch_customer(step)
+    if _HOW_TO_ACT.search(normalize(step.text)) and ends_with_question(step.text) and current(step) is not None:
+        from keqing.dialogue.playbook import give_strategy
+
+        return give_strategy(step)  # "那我报价要怎么调": how to act with the current customer
     return step.out.say(replies.please_rephrase())
+
+
+# "那我报价要怎么调", "接下来怎么跟进": the rep asks how to act, in words the intent model did not place.
+_HOW_TO_ACT = re.compile(r"(?:我|我们)?[^,，。]{0,8}(?:怎么|如何|咋)(?:调|做|办|弄|跟|谈|报|打|推|应对|处理|改|安排|准备)")

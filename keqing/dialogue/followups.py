@@ -93,7 +93,7 @@ ONLY_KNOW = re.compile(r"只认识|就认识|只接触过?|只见过|只跟[^,�
 
 # "决策链上的人我该怎么一个个去做工作", "真正的decision maker怎么找": the buying committee, whatever intent was read.
 _KEY_PEOPLE_ASKED = re.compile(r"决策链|决策人|关键人|拍板的人|说了算的人|内线|支持者|决策者|影响者|decision\s*maker|反对我们的人|挡路的|卡我们的人"
-                               r"|采购委员会|采购小组|引荐|引见|牵线|搭桥|介绍(?:给)?(?:他们|她们)?的?(?:领导|老板|高层|决策)", re.I)
+                               r"|采购委员会|采购小组|先(?:搞定|找|攻|拿下|突破)谁|从谁(?:入手|下手|突破|开始)|引荐|引见|牵线|搭桥|介绍(?:给)?(?:他们|她们)?的?(?:领导|老板|高层|决策)", re.I)
 
 
 def key_people_asked(step: Step) -> Optional[Outcome]:

@@ -103,7 +103,7 @@ def stop(step: Step) -> Outcome:
 
 # "Sorry名字搞错了,他叫Jackson,不是Jason", "名字记错了": a rename whatever intent the model read.
 _NAME_WAS_WRONG = re.compile(r"名字(?:搞|记|写|弄|打|输|说|填)?错|(?:叫|记|写)错(?:了)?名|名字不对|改个?名|打错了|写错了|记错了|"
-                             r"叫法不对|称呼不对|叫错了")
+                             r"叫法不对|称呼不对|叫错了|全名叫|大名叫|以后(?:就)?叫(?:他|她)")
 # "是Annie 不是Amy", "不是王总,是黄总": a short message that swaps a stored name for another.
 _SWAPPED = re.compile(r"^.{0,12}?(?:是\s*\S+?[,，\s]*不是|不是\s*\S+?[,，\s]*(?:而)?是)\s*\S+")
 
@@ -111,7 +111,11 @@ _SWAPPED = re.compile(r"^.{0,12}?(?:是\s*\S+?[,，\s]*不是|不是\s*\S+?[,，
 def rename_said(step: Step) -> Optional[Outcome]:
     """A message that plainly says a name was wrong is a rename, when a stored customer is meant."""
     text = normalize(step.text)
-    said = _NAME_WAS_WRONG.search(text) or (len(text) <= 30 and _SWAPPED.search(text) and len(find_names(text)) >= 2)
+    names = {normalize(n.name) for n in find_names(text)}
+    wrong_word = _NAME_WAS_WRONG.search(text)
+    if wrong_word and wrong_word.group(0) in ("打错了", "写错了", "记错了") and len(names) < 2:
+        wrong_word = None  # "我记错了,范总那单根本没批下来": a slip about something else, no second name
+    said = wrong_word or (len(text) <= 30 and _SWAPPED.search(text) and len(names) >= 2)
     if not said or not step.memory.list_customers(step.channel, step.sender):
         return None
     wrong = _WRONG_NAME.search(text)

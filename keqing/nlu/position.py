@@ -20,7 +20,9 @@ _POSITIONS = (
                  r"exclusive (?:supplier|vendor)|strategic (?:supplier|partner)"),
     ("稳定合作", r"主供(?!那家)|主力(?:供应商|厂商|供货商|厂家)|主要供应商|第一供应商|头号供应商|"
                  r"(?:primary|main|major) (?:vendor|supplier|source)"),
-    ("初期合作", r"二供|三供|备用供应商|备选供应商|次要供应商|后备供应商|辅助供应商|补充供应商|"
+    ("初期合作", r"二供|三供|备用供应商|备选供应商|次要供应商|后备供应商|辅助供应商|补充供应商|备用厂商|"
+                 r"(?<=的)备选(?:的|厂家|厂商)?(?=$|[,，。!！\n]|之一)|是备选的?|偶尔给(?:一点|点)?(?:小)?单|"
+                 r"(?:下了|下过|拿到了?|接到了?)(?:第一张|第一个|首张|首个|首)(?:PO|订单|单)|first\s*PO(?:已经)?(?:下了|来了)|"
                  r"(?:second|backup|secondary|alternative) (?:source|supplier|vendor)"),
 )
 _PATTERN = re.compile("|".join(f"(?P<s{i}>{p})" for i, (_, p) in enumerate(_POSITIONS)), re.I)

@@ -132,7 +132,7 @@ _CLAUSE = re.compile(r"[,，。!！?？;；\n、:：()（）\[\]/|~～]|但是|�
 _OURS = re.compile(r"你们俩|你们两家|我们|咱们|我司|我方|我家|我哋|我們|给我们|在我们|从我们|归我们|we\b|our", re.I)
 _OTHERS = re.compile(
     r"对手|竞品|竞争|竞对|别家|别的|别人|隔壁|小厂|其他家|其他供应商|(?:其他|其余|另外)[一二两三四五六七八九几\d]家|另外?(?:一|两|三|几)?家|另一家|另一个|另一间|第二间|友商|老供应商|"
-    r"另外(?:的)?(?=[一二两三四五六七八九\d]|$)|(?<!我们)(?<!咱们)(?<!我)(?<![他她]们)(?<=[\u4e00-\u9fffA-Za-z]{2})那边|原供应商|现供应商|现在这家|现在那家|这家供应商|那家供应商|(?:现在|目前|现有|原来)的?[\u4e00-\u9fff]{0,4}供应商|大厂|(?<=的)主力供应商|(?<=的)主供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
+    r"另外(?:的)?(?=[一二两三四五六七八九\d]|$)|(?<![我你])[两三四几]家(?=[^,，。]{0,4}(?:加起来|合计|一共|总共|拿走|瓜分|分走))|(?<!我们)(?<!咱们)(?<!我)(?<![他她]们)(?<=[\u4e00-\u9fffA-Za-z]{2})那边|原供应商|现供应商|现在这家|现在那家|这家供应商|那家供应商|(?<!我们)(?<!咱们)(?:现在|目前|现有|原来)的?[\u4e00-\u9fff]{0,4}供应商|大厂|(?<=的)主力供应商|(?<=的)主供应商|主供那家|台资|日系|日本|德国|进口|本地|外资|国外|A公司|B公司|competitor|vendor|[A-Z][a-zA-Z]+(?=拿|占)|"
     r"美孚|立邦|中油|西门子|Siemens|ABB|x家|X家|那家|这家老|老的那家|主供那家|第一名|对方|他们自己的?厂|集团内部", re.I)
 _REST = re.compile(r"剩下|剩余|其余|其他的?(?:都|全)?(?:是|给|归|在)|剩返|余下|the rest|rest", re.I)
 _NOT_SHARE = re.compile(
@@ -191,6 +191,8 @@ _ZERO = re.compile(
     r"|(?:share|份额|volume|business)\s*(?:是|为|=)?\s*(?:zero|0|零)(?![a-zA-Z\d])|(?<![a-zA-Z])zero(?![a-zA-Z])|(?:没|没有|not|never)\s*break\s*in|还没break|(?:零|0)份额"
     r"|(?:push|卖|打|做|供|挤)(?:了[^,，。]{0,4})?(?:都|也)?(?:没|没有|不)(?:push|卖|打|做|供|挤)?进去"
     r"|(?:还|仍|从)?(?:没有?|未)(?:在|给|跟|和|与)[^,，。!！?？\n]{0,8}?(?:供过货|做过(?:生意|业务|项目)?|合作过|打过交道|下过单)"
+    r"|(?:还|仍)?没(?:有)?从(?:我们|咱们)(?:这|这里|这儿|家)?(?:买|采购|拿|进|订|下)过|(?:还)?没能?(?:挤|打|做)?进(?:去|他们)?(?:的)?(?:合格)?(?:供应商)?(?:名录|名单)?"
+    r"|(?:准入|稽核|审核|认证|资格审查)(?:都)?(?:还)?没(?:有)?(?:过|通过)|没有?正式(?:交易|合作|供货|下单)过?"
     r"|(?:没|未)(?:跟|和|与)?(?:你们|我们|咱们)?打过交道|还没(?:接到|拿到|拿下|收到)(?:第一|首)(?:张单|单|个订单|笔|张订单)|(?:名录|名单|名册)(?:之)?外|全(?:部)?包给(?:了)?(?:老供应商|别家|对手|另一家|人家|别人)"
     r"|(?:没有|没|无)(?:任何)?份额|(?:还|仍)?(?:没有|没|冇|无)任何(?:订单|order|PO|份额|业务|business|合作|项目|生意|往来)"
     r"|(?:没|未)(?:拿到|接到|收到)(?:过)?(?:他们|他们家|对方|她们)(?:的)?(?:任何|一张|一个|一笔)?\s*(?:订单|单子|单|PO|order)",
@@ -209,7 +211,10 @@ _ALL = re.compile(
     r"百分之百|百分百|100%|全部份额|一直是我们在做|全部由我们|全是我们(?:供|印|做|生产)|只留了?我们一家|只剩我们一家"
     r"|全部(?:都)?(?:係|系)我哋|全部交给我们|全部都?是我们"
     r"|没有第二家|没(?:有)?别家(?:的份)?|只(?:收|买|认|用|进)(?:我们|咱们|我们家)(?:一家)?"
-    r"|(?:全部|全都|都)(?:都)?在(?:我们|咱们)(?:这儿|这里|这边|手里|手上|家)(?![^,，。]{0,3}(?:谈|评估|测|试|看))",
+    r"|(?:全部|全都|都)(?:都)?在(?:我们|咱们)(?:这儿|这里|这边|手里|手上|家)(?![^,，。]{0,3}(?:谈|评估|测|试|看))"
+    r"|(?:全部|全都)(?:都)?在(?:我们|咱们)这(?![个些样么])"
+    r"|(?:所有|全部)[^,，。]{0,6}都走(?:我们|咱们)|exclusive\s*(?:distributor|agent|dealer)|全(?:是|部是)(?:你们|我们)的"
+    r"|(?:所有|全部)[^,，。]{0,6}都(?:是)?从(?:我们|咱们)(?:这|这里|这儿)?(?:拉|调|提|拿|进|买|采购|订)",
     re.I,
 )
 
@@ -236,7 +241,9 @@ def _owner(clause_before: str, clause_after: str) -> str:
         return "others"  # "剩下的大头在另一家"
     marks = [(m.end(), "rest") for m in _REST.finditer(clause_before)]
     marks += [(m.end(), "others") for m in _OTHERS.finditer(clause_before)
-              if not (m.group() == "那边" and re.search(r"(?:在|跟|和|与|对|去)[^,，。]{0,10}$", clause_before[: m.start()]))]
+              if not (m.group() == "那边" and re.search(r"(?:在|跟|和|与|对|去)[^,，。]{0,10}$", clause_before[: m.start()]))
+              # "我们现在是他们的主供应商": the supplier named is us
+              and not re.search(r"(?:我们|咱们)(?:现在|目前|一直)?(?:是|为|算|作为)[^,，。]{0,8}$", clause_before[: m.start()])]
     marks += [(m.end(), "ours") for m in _OURS.finditer(clause_before)]
     if not marks:
         return "unknown"
@@ -278,8 +285,9 @@ def _quantities(norm: str) -> List[_Quantity]:
             continue
         if _NOT_SHARE_CLAUSE.search(clause):
             continue
-        if _WEIGHTS_TEXT.search(norm) and _WEIGHT_ITEM.search(clause_before[-6:]):
-            continue
+        if _WEIGHTS_TEXT.search(norm) and (_WEIGHT_ITEM.search(clause_before[-6:])
+                                            or _WEIGHTS_TEXT.search(norm[e : e + 4] + clause_before[-4:])):
+            continue  # "评标按价格40%、温控记录60%打分": weights
         if re.search(r"其中", clause_before) and not (_OURS.search(clause) or _OTHERS.search(clause) or _REST.search(norm)):
             continue  # "其中注塑件占35%": a part of their own purchasing
         if re.search(r"(?:原来|以前|去年|之前|往年)的?$|(?:技术|价格|服务|商务|质量|交期|品质)分(?:占)?$", clause_before) or (
@@ -294,6 +302,11 @@ def _quantities(norm: str) -> List[_Quantity]:
         if (m.group("ten") and _PROBABLY.match(after) and not _SHARE_CONTEXT.search(clause_before[-6:])
                 and not _REST.search(clause_before) and not _AFTER_OURS.search(after) and not _AFTER_OTHERS.search(after)):
             continue  # "八成是不会同意了": probably, not 80 %
+        if (_NOMINAL.search(norm[:s]) and re.search(r"(?:实际上?|其实)[^,，。]{0,12}$", clause_before)
+                and _OURS.search(norm[:s]) and not _AFTER_OTHERS.search(clause_after[:14])):
+            # "我们名义上份额是一半，但实际执行下来只有35%": what is actually ours
+            found.append(_Quantity(_adjust(value, after, before), s, e, "unknown", 1))
+            continue
         terse = len(re.sub(r"[大概约差不多左右上下吧的样子估计应该有我们占了啊呢嗯可能就目前现在也就其实际才只仅]", "", clause_before + clause_after)) <= 2
         if not (terse or moved_to or _SHARE_CONTEXT.search(clause) or _OURS.search(clause) or _OTHERS.search(clause)):
             continue
@@ -465,7 +478,7 @@ def parse_share(text: str) -> Optional[ShareMatch]:
         q = max(others, key=lambda o: o.value)  # "100%用竞品": nothing is ours
         return match(0, q.start, q.end, 0.85)
     # "其他三家加起来占九成": the others together, so the rest is ours
-    together = (re.search(r"(?:其他|其余|另外)[一二两三四五六七八九几\d]?家[^,，。]{0,6}(?:加起来|合计|一共|总共|共|加在一起)", norm)
+    together = (re.search(r"(?:(?:其他|其余|另外)[一二两三四五六七八九几\d]?|[两三四几])家[^,，。]{0,6}(?:加起来|合计|一共|总共|共|加在一起)", norm)
                 or (len(others) == 1 and re.search(r"(?:就|只有|一共|总共|共)两家(?:供|供应商|在供|在做|做)", norm)))
     if others and (_REST.search(norm) or re.search(r"剩下|其余|其他.{0,3}(?:是|给|归|在)我们", norm) or supplier_us
                    or together):

@@ -34,7 +34,7 @@ _TITLE_RE = "|".join(sorted(TITLES, key=len, reverse=True))
 # A title followed by these characters is part of another word: 常工作, 高总价, 于是 …
 _NOT_AFTER = {
     "工": "作资厂程艺具人地期业序种商会钱具位区",
-    "总": "体共结算之部额量价计数得会要归结包",
+    "总": "体共结算之部额量价计数得会要归结包成",
     "处": "理于在置分事",
     "局": "面势部限",
     "博": "士客物览",
@@ -183,6 +183,8 @@ def find_names(text: str) -> List[NameMatch]:
             if norm[m.end() - 1 : m.end() + 1] in _common_words():
                 continue  # 老关系, 小张家口 …: the surname starts another word
         start = m.start()
+        if title and not m.group("c") and start > 0 and norm[start - 1 : start + 1] in _common_words():
+            continue  # "旁边副总想插话": 边 ends the word 旁边, it is no surname
         # a compound surname's first character is not a surname of its own (欧阳总 is not 阳总)
         if not m.group("c") and start > 0 and norm[start - 1 : start + 1] in COMPOUND_SURNAMES:
             continue

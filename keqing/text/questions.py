@@ -12,7 +12,8 @@ _QUESTION = re.compile(r"[?？]|怎么|如何|咋|谁|哪|什么|啥|吗|呢|该
 
 # "什么都他定", "谁都不信", "怎么说都没用": indefinite, not interrogative
 # "有什么风吹草动都会先告诉我", "什么消息都第一时间告诉我": what follows 什么 before 都 is part of the indefinite.
-_INDEFINITE = re.compile(r"(?:(?<!为)什么|啥|谁|哪(?:儿|里)?|怎么(?:说|做|劝|谈)?)(?:[\u4e00-\u9fff]{0,6}?)(?:都|也)(?!不[?？]|是)")
+_INDEFINITE = re.compile(r"(?:(?<!为)什么|啥|谁|哪(?:儿|里)?|怎么(?:说|做|劝|谈)?)(?:[\u4e00-\u9fff]{0,6}?)(?:都|也)(?!不[?？]|是)"
+                         r"|有(?:什么|啥)[\u4e00-\u9fff]{0,8}?(?:会|就)(?![^,，。]*[?？吗呢])")
 
 
 def is_question(text: str) -> bool:

@@ -280,3 +280,22 @@ async def test_a_small_branded_gift_is_a_grey_area_not_a_refusal() -> None:
     turn = await Rep().say(ActionCompliance(), "中秋寄点印了公司logo的台历给客户可以吗", "ask_improper_benefit",
                            extra={"compliance": {"verdict": "none"}})
     assert turn.slots()["reply_kind"] == "grey_area"
+
+
+async def test_a_full_name_given_renames_but_a_slip_about_an_order_does_not(kb_url: str) -> None:
+    rep = Rep()
+    await rep.say(DIAGNOSE, "小谢做事按流程,只求不出错", "describe_customer", profile(motive=dim("任务型", "不出错")),
+                  entities(customer="小谢"))
+    turn = await rep.say(DIAGNOSE, "小谢全名叫谢敏,以后就叫她谢敏", "describe_customer", profile())
+    assert turn.slots()["reply_kind"] == "rename" and names(kb_url, rep) == ["谢敏"]
+    slip = await rep.say(DIAGNOSE, "不对,我记错了,谢敏那单根本没批下来", "correct_profile", profile(grade=dim("D", "没批下来")))
+    assert slip.slots()["reply_kind"] != "rename" and names(kb_url, rep) == ["谢敏"]
+
+
+async def test_how_to_act_in_words_the_model_did_not_place_gets_the_strategy() -> None:
+    rep = Rep()
+    await _wang(rep)
+    turn = await rep.say(REPHRASE, "那我报价要怎么调", "nlu_fallback")
+    assert turn.slots()["reply_kind"] == "strategy"
+    first = await rep.say(REPHRASE, "那我应该先搞定谁?", "nlu_fallback")
+    assert first.slots()["reply_kind"] == "key_people"

@@ -18,6 +18,7 @@ from keqing.compliance.patterns import hits, strongest
         ("他老婆能不能来我们公司挂名拿工资", "relative_job"),
         ("样机送他了,不用还", "gift_disguised"),
         ("茅台记成办公用品", "disguised_goods"),
+        ("把技术的意见透给采购,让他们斗起来,我们渔翁得利", "internal_conflict"),
     ],
 )
 def test_category_frames(text: str, category: str) -> None:

@@ -5,6 +5,9 @@ from keqing.nlu.position import comparing_suppliers, stated_grade, supplier_posi
 from keqing.nlu.scoring import build_profile
 
 POSITIONS = [
+    ("目前我们还只是他们的备选。", "初期合作", "备选"),
+    ("偶尔给一点小单子试试", "初期合作", "偶尔给一点小单"),
+    ("上周看完样品当场下了第一张PO", "初期合作", "下了第一张PO"),
     ("我们现在是他们的主供,年供货一千来万", "稳定合作", "主供"),
     ("我們是他們的主力廠商", "稳定合作", "主力廠商"),
     ("咱们在他们那是main supplier了", "稳定合作", "main supplier"),

@@ -118,3 +118,11 @@ def test_fallback_with_customer_cues_becomes_a_description():
     assert rescued["name"] == "describe_customer"
     assert describes_customer({"name": "greet", "confidence": 0.9}, profile) is None
     assert describes_customer({"name": "nlu_fallback"}, build_profile("啊啊", [])) is None
+
+
+def test_a_trait_needs_words_behind_it_a_grade_does_not():
+    text = "听技术部讲,新涂层的盐雾测试已经做到720小时了"
+    votes = {"style": Vote({"表达型": 0.9, "__none__": 0.1}, []), "grade": Vote({"C": 0.9, "__none__": 0.1}, [])}
+    p = build_profile(text, [], votes=votes)
+    assert p["style"] is None
+    assert p["grade"]["value"] == "C"

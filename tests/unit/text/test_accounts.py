@@ -61,3 +61,10 @@ def test_a_deed_outranks_a_title():
 ])
 def test_a_short_brand_named_as_the_place_visited(text: str, account) -> None:
     assert find_account(text) == account
+
+
+def test_an_indefinite_what_is_no_question() -> None:
+    from keqing.text.questions import ends_with_question
+
+    assert not ends_with_question("她是我们的内线,有什么采购计划会提前透个风")
+    assert ends_with_question("他们有什么采购计划会公开吗")

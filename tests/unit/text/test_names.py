@@ -6,6 +6,8 @@ from keqing.text.names import find_names, name_key
 
 @pytest.mark.parametrize("text,names", [
     ("王总说一不二", ["王总"]),
+    ("饭桌上汤董一拍板,旁边副总就不吭声了", ["汤董"]),  # 旁边 is a word, not 边副总
+    ("庞总只看质量和总成本", ["庞总"]),  # 和总成本 is no 和总
     ("说说李经理那边", ["李经理"]),
     ("老周这人挺好", ["老周"]),
     ("华为那边的张工很细", ["张工"]),

@@ -108,7 +108,7 @@ NEGATED_DAMPING = 0.2  # the classifier saw the negated cue too
 # knowledge-base cue of that value in the text (not negated, not overridden by a contrast).
 MIN_PROB = 0.45
 # Per dimension, chosen on the development sets (tests/nlu and the former sealed E4 and E7 sets, swept
-# 0.45–0.8, recorded in docs/evaluation.md): a model-only style reading below 0.55 was right less than half
+# 0.45–0.8, see README.md "What the numbers are"): a model-only style reading below 0.55 was right less than half
 # the time and read styles into texts about no person; model-only grade readings below 0.7 likewise (a
 # stated buying step, keqing.nlu.position, fills the grade they leave empty).
 MIN_PROBS = {"style": 0.55, "motive": 0.5, "grade": 0.7}

@@ -72,6 +72,11 @@ def explain_concept(step: Step) -> Outcome:
     return step.out.say(replies.concept(found))
 
 
+def _grey_area(step: Step, guidance: Any) -> Outcome:
+    step.out.say(replies.guidance(guidance)).as_kind("grey_area")
+    return step.out.set_slots({TOPIC_SLOT: guidance.id})
+
+
 @answers("refusal")
 def compliance(step: Step) -> Outcome:
     """Refuse an unlawful tactic with the law and a lawful plan; answer a grey area with nuance.
@@ -85,8 +90,7 @@ def compliance(step: Step) -> Outcome:
     if verdict.get("verdict") == "grey" and category:
         guidance = step.kb.guidance(topic_id("grey", category))
         if guidance is not None:
-            step.out.say(replies.guidance(guidance)).as_kind("grey_area")
-            return step.out.set_slots({TOPIC_SLOT: guidance.id})
+            return _grey_area(step, guidance)
     topic = None
     if verdict.get("verdict") == "unlawful" and category:
         topic = step.kb.compliance_topic(topic_id("unlawful", category))
@@ -101,8 +105,7 @@ def compliance(step: Step) -> Outcome:
     if topic is None and verdict.get("verdict") != "unlawful":
         guidance = step.kb.guidance_match(step.text)
         if guidance is not None:  # "逢年过节送点印了logo的台历可以吗": a grey area, answered with its limits
-            step.out.say(replies.guidance(guidance)).as_kind("grey_area")
-            return step.out.set_slots({TOPIC_SLOT: guidance.id})
+            return _grey_area(step, guidance)
     if topic is None:
         return step.out.say(replies.compliance_general()).as_kind("compliance_general")
     step.out.say(replies.compliance(topic))
